@@ -1,0 +1,35 @@
+//! Envoy counters, defined once per root context and shared by its streams.
+//!
+//! Names must carry the `palisade_<filter>_` prefix: Envoy shares same-named metrics across
+//! plugins, and shows them as `wasmcustom.<name>` in `/stats`.
+
+use proxy_wasm::hostcalls;
+use proxy_wasm::types::MetricType;
+use std::collections::BTreeMap;
+
+/// A set of named counters; a counter whose definition failed is silently skipped.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    ids: BTreeMap<String, u32>,
+}
+
+impl Counters {
+    /// Defines every counter named; names outside `[a-z0-9_]` are rejected by the caller's tests.
+    pub fn define(names: &[&str]) -> Self {
+        let ids = names
+            .iter()
+            .filter_map(|name| {
+                hostcalls::define_metric(MetricType::Counter, name)
+                    .ok()
+                    .map(|id| (name.to_string(), id))
+            })
+            .collect();
+        Counters { ids }
+    }
+
+    pub fn increment(&self, name: &str) {
+        if let Some(id) = self.ids.get(name) {
+            let _ = hostcalls::increment_metric(*id, 1);
+        }
+    }
+}
