@@ -84,7 +84,7 @@ impl Inventory {
             let at = format!("{field}.paths.{text}");
             operations.extend(read_path_item(&document, text, item, global_security, &at)?);
         }
-        operations.sort_by(|a, b| a.template.specificity().cmp(&b.template.specificity()));
+        operations.sort_by_key(|operation| operation.template.specificity());
         Ok(Inventory {
             document: Rc::new(document),
             operations,
