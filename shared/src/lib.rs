@@ -16,6 +16,8 @@ pub mod openapi;
 pub mod path;
 pub mod principal;
 pub mod problem;
+pub mod shared_data;
 pub mod template;
+pub mod time;
 
 pub use host::{Host, HostError};

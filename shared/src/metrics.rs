@@ -32,4 +32,12 @@ impl Counters {
             let _ = hostcalls::increment_metric(*id, 1);
         }
     }
+
+    /// Adds `amount` to a counter in one host call.
+    pub fn add(&self, name: &str, amount: u64) {
+        if let Some(id) = self.ids.get(name) {
+            let amount = i64::try_from(amount).unwrap_or(i64::MAX);
+            let _ = hostcalls::increment_metric(*id, amount);
+        }
+    }
 }

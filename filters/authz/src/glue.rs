@@ -1,22 +1,29 @@
-//! proxy-wasm entry: the root context compiles the policy, each stream reads, decides, acts.
+//! proxy-wasm entry: the root context compiles the policy; each stream reads, decides, acts.
 
 use crate::config::Config;
-use crate::decide::{decide, Request, Verdict, METHOD_OVERRIDE_HEADERS};
+use crate::decide::{decide, Grant, Request, Verdict};
+use crate::limits::{self, Admission};
 use crate::policy::Policy;
-use palisade_shared::decision::Decision;
+use palisade_shared::decision::{Decision, Outcome};
 use palisade_shared::host::{plugin_configuration, HeaderMap, Host, ProxyHost};
 use palisade_shared::logging::{self, Level};
 use palisade_shared::metrics::Counters;
 use palisade_shared::principal::Principal;
+use palisade_shared::problem::Problem;
+use palisade_shared::shared_data::ProxySharedData;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, ContextType, LogLevel};
 use std::rc::Rc;
+use std::time::UNIX_EPOCH;
 
 const FILTER: &str = "palisade.authz";
 const STAGE: &str = "authz";
-const COUNTERS: [&str; 3] = [
+const COUNTERS: [&str; 6] = [
     "palisade_authz_allowed_total",
     "palisade_authz_denied_total",
+    "palisade_authz_dry_run_denied_total",
+    "palisade_authz_rate_limited_total",
+    "palisade_authz_unmatched_total",
     "palisade_authz_errors_total",
 ];
 
@@ -57,6 +64,8 @@ impl RootContext for AuthzRoot {
             context_id,
             policy,
             counters: self.counters.clone(),
+            response_headers: Vec::new(),
+            in_flight_key: None,
         }))
     }
 
@@ -69,6 +78,10 @@ struct AuthzStream {
     context_id: u32,
     policy: Rc<Policy>,
     counters: Rc<Counters>,
+    /// Headers that an allowed request's response carries (rate limits, deprecation).
+    response_headers: Vec<(&'static str, String)>,
+    /// Set while this stream holds a concurrency slot.
+    in_flight_key: Option<String>,
 }
 
 impl Context for AuthzStream {}
@@ -76,51 +89,122 @@ impl Context for AuthzStream {}
 impl HttpContext for AuthzStream {
     fn on_http_request_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
         let host = ProxyHost;
-        let method = host.header(HeaderMap::Request, ":method").ok().flatten();
-        let path = host.header(HeaderMap::Request, ":path").ok().flatten();
-        let has_method_override = METHOD_OVERRIDE_HEADERS
-            .iter()
-            .any(|name| matches!(host.header(HeaderMap::Request, name), Ok(Some(_))));
+        let headers = host.headers(HeaderMap::Request).unwrap_or_default();
+        let find = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let source = property_text(&host, &["source", "address"]);
         let request = Request {
-            method: method.as_deref().unwrap_or_default(),
-            path: path.as_deref().unwrap_or_default(),
-            has_method_override,
+            method: find(":method").unwrap_or_default(),
+            path: find(":path").unwrap_or_default(),
+            headers: &headers,
+            source_address: source.as_deref(),
+            now_unix: unix_millis(&host) as i64 / 1000,
             principal: Principal::load(&host).map_err(|_| ()),
         };
         let verdict = decide(&self.policy, &request);
-        self.act(&host, verdict)
+        let source = request.source_address.map(str::to_string);
+        self.act(&host, verdict, source.as_deref())
+    }
+
+    fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
+        let host = ProxyHost;
+        for (name, value) in &self.response_headers {
+            if let Err(err) = host.set_header(HeaderMap::Response, name, Some(value)) {
+                self.log(Level::Warn, &format!("event=response_header_failed {err}"));
+            }
+        }
+        Action::Continue
+    }
+
+    fn on_log(&mut self) {
+        if let Some(key) = self.in_flight_key.take() {
+            limits::release(&ProxySharedData, &key, unix_millis(&ProxyHost));
+        }
     }
 }
 
 impl AuthzStream {
-    fn act(&self, host: &dyn Host, verdict: Verdict) -> Action {
+    fn act(&mut self, host: &dyn Host, verdict: Verdict, source: Option<&str>) -> Action {
         match verdict {
-            Verdict::Allow(operation) => {
-                let stored = operation
-                    .store(host)
-                    .and_then(|()| Decision::allow("authorized").store(host, STAGE));
-                if let Err(err) = stored {
-                    self.log(Level::Error, &format!("event=state_write_failed {err}"));
+            Verdict::Allow(grant) => {
+                let now_ms = unix_millis(host);
+                match limits::admit(&self.policy, &ProxySharedData, &grant, source, now_ms) {
+                    Ok(admission) => self.allow(host, grant, admission),
+                    Err(problem) => {
+                        self.counters.increment("palisade_authz_rate_limited_total");
+                        let _ = grant.operation.store(host);
+                        self.refuse(host, problem)
+                    }
                 }
-                self.counters.increment("palisade_authz_allowed_total");
-                Action::Continue
             }
             Verdict::Refuse { problem, operation } => {
-                if let Some(operation) = operation {
-                    let _ = operation.store(host);
+                match operation {
+                    Some(operation) => {
+                        let _ = operation.store(host);
+                    }
+                    None => self.counters.increment("palisade_authz_unmatched_total"),
                 }
-                self.log(Level::Debug, &format!("event=deny reason={}", problem.kind));
-                self.counters.increment("palisade_authz_denied_total");
-                if let Err(err) = problem.refuse(host, STAGE) {
-                    self.counters.increment("palisade_authz_errors_total");
-                    self.log(Level::Error, &format!("event=reply_failed {err}"));
-                }
-                Action::Pause
+                self.refuse(host, problem)
             }
         }
+    }
+
+    fn allow(&mut self, host: &dyn Host, grant: Grant, admission: Admission) -> Action {
+        let decision = match grant.would_deny {
+            Some(kind) => {
+                self.counters
+                    .increment("palisade_authz_dry_run_denied_total");
+                self.log(Level::Info, &format!("event=dry_run_deny reason={kind}"));
+                Decision {
+                    outcome: Outcome::WouldDeny,
+                    reason: kind.to_string(),
+                    status: None,
+                }
+            }
+            None => Decision::allow("authorized"),
+        };
+        let stored = grant
+            .operation
+            .store(host)
+            .and_then(|()| decision.store(host, STAGE));
+        if let Err(err) = stored {
+            self.counters.increment("palisade_authz_errors_total");
+            self.log(Level::Error, &format!("event=state_write_failed {err}"));
+        }
+        self.counters.increment("palisade_authz_allowed_total");
+        self.response_headers = grant.response_headers;
+        self.response_headers.extend(admission.response_headers);
+        self.in_flight_key = admission.in_flight_key;
+        Action::Continue
+    }
+
+    fn refuse(&self, host: &dyn Host, problem: Problem) -> Action {
+        self.log(Level::Debug, &format!("event=deny reason={}", problem.kind));
+        self.counters.increment("palisade_authz_denied_total");
+        if let Err(err) = problem.refuse(host, STAGE) {
+            self.counters.increment("palisade_authz_errors_total");
+            self.log(Level::Error, &format!("event=reply_failed {err}"));
+        }
+        Action::Pause
     }
 
     fn log(&self, level: Level, message: &str) {
         logging::line(level, FILTER, self.context_id, message);
     }
+}
+
+fn property_text(host: &dyn Host, path: &[&str]) -> Option<String> {
+    let bytes = host.property(path).ok().flatten()?;
+    String::from_utf8(bytes).ok()
+}
+
+fn unix_millis(host: &dyn Host) -> u64 {
+    host.now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or(0)
 }

@@ -1,28 +1,14 @@
-//! The compiled policy: the operation inventory and, for each operation, who may call it.
+//! The compiled policy: the operation inventory and, for each operation, its rule.
 
 use crate::config::{Config, OperationConfig, PolicyConfig};
+use crate::rule::{Access, Alternative, Deprecation, Rule};
 use palisade_shared::config::ConfigError;
 use palisade_shared::openapi::{Inventory, Operation, Security};
 use palisade_shared::template::Template;
-use serde_json::json;
+use serde_json::{json, Value};
 
-/// Scopes that together satisfy a rule: all of `all`, and one of `any` when it is non-empty.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Alternative {
-    pub all: Vec<String>,
-    pub any: Vec<String>,
-}
-
-/// Who may call one operation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rule {
-    /// No policy covers the operation: every caller is refused.
-    Deny,
-    /// Anyone, with or without credentials.
-    Public,
-    /// An authenticated caller meeting any one alternative.
-    Scopes(Vec<Alternative>),
-}
+/// Extension in the OpenAPI document carrying a policy of the same shape as `policies`.
+pub const POLICY_EXTENSION: &str = "x-palisade-policy";
 
 /// Immutable after configuration; shared by every stream of a worker.
 #[derive(Debug)]
@@ -30,7 +16,7 @@ pub struct Policy {
     pub inventory: Inventory,
     /// The rule of `inventory.operations[i]`, same order.
     pub rules: Vec<Rule>,
-    pub realm: String,
+    pub config: Config,
 }
 
 impl Policy {
@@ -57,11 +43,16 @@ impl Policy {
         inventory
             .operations
             .sort_by_key(|operation| operation.template.specificity());
-        let rules = rules_for(&inventory, &config)?;
+        crate::validate::check(&config, &inventory)?;
+        let rules = inventory
+            .operations
+            .iter()
+            .map(|operation| rule_for(&config, operation))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Policy {
             inventory,
             rules,
-            realm: config.realm.clone(),
+            config,
         })
     }
 }
@@ -87,6 +78,49 @@ fn compile_operation(operation: &OperationConfig, index: usize) -> Result<Operat
     })
 }
 
+/// Where an operation's policy comes from, first found wins: `policies[operationId]`, the
+/// operation written in the config, the document's `x-palisade-policy`, the document's
+/// `security`.
+fn rule_for(config: &Config, operation: &Operation) -> Result<Rule, ConfigError> {
+    let field = match &operation.operation_id {
+        Some(id) => format!("policies.{id}"),
+        None => format!(
+            "operations.{} {}",
+            operation.method,
+            operation.template.as_str()
+        ),
+    };
+    let by_id = operation
+        .operation_id
+        .as_ref()
+        .and_then(|id| config.policies.get(id));
+    let written = written_policy(config, operation);
+    let extension = document_policy(operation, &field)?;
+    let deprecation = Deprecation::from_operation(&operation.spec)
+        .map_err(|why| ConfigError::new(format!("{field}.deprecation"), why))?;
+    let (policy, access) = match by_id.or(written) {
+        Some(policy) => (
+            policy.clone(),
+            access_of(policy, &Security::Scopes(Vec::new())),
+        ),
+        None => match extension {
+            Some(policy) => {
+                let fallback = match &operation.security {
+                    Security::Unspecified => Security::Scopes(Vec::new()),
+                    other => other.clone(),
+                };
+                let access = access_of(&policy, &fallback);
+                (policy, access)
+            }
+            None => (
+                PolicyConfig::default(),
+                access_from_security(&operation.security),
+            ),
+        },
+    };
+    Rule::compile(policy, access, deprecation, &field)
+}
+
 /// The policy an operation written in the config carries, found by method and template.
 fn written_policy<'a>(config: &'a Config, operation: &Operation) -> Option<&'a PolicyConfig> {
     config
@@ -99,52 +133,43 @@ fn written_policy<'a>(config: &'a Config, operation: &Operation) -> Option<&'a P
         .and_then(|written| written.policy.as_ref())
 }
 
-fn rules_for(inventory: &Inventory, config: &Config) -> Result<Vec<Rule>, ConfigError> {
-    let policies = &config.policies;
-    for name in policies.keys() {
-        let known = inventory
-            .operations
-            .iter()
-            .any(|operation| operation.operation_id.as_deref() == Some(name.as_str()));
-        if !known {
-            return Err(ConfigError::new(
-                format!("policies.{name}"),
-                "names no operation of the inventory",
-            ));
-        }
-    }
-    Ok(inventory
-        .operations
-        .iter()
-        .map(|operation| {
-            let by_id = operation
-                .operation_id
-                .as_ref()
-                .and_then(|id| policies.get(id));
-            match by_id.or_else(|| written_policy(config, operation)) {
-                Some(policy) => rule_from_policy(policy),
-                None => rule_from_security(&operation.security),
-            }
-        })
-        .collect())
+fn document_policy(
+    operation: &Operation,
+    field: &str,
+) -> Result<Option<PolicyConfig>, ConfigError> {
+    let Some(value) = operation.spec.get(POLICY_EXTENSION) else {
+        return Ok(None);
+    };
+    serde_json::from_value::<PolicyConfig>(value.clone())
+        .map(Some)
+        .map_err(|err| ConfigError::new(format!("{field}.{POLICY_EXTENSION}"), err.to_string()))
 }
 
-fn rule_from_policy(policy: &PolicyConfig) -> Rule {
+/// A policy's own scopes when it names any; otherwise what `fallback` says.
+fn access_of(policy: &PolicyConfig, fallback: &Security) -> Access {
     if policy.public {
-        return Rule::Public;
+        return Access::Public;
     }
-    Rule::Scopes(vec![Alternative {
+    if policy.scopes_all.is_empty() && policy.scopes_any.is_empty() {
+        return match fallback {
+            Security::Scopes(alternatives) if alternatives.is_empty() => {
+                Access::Scopes(vec![Alternative::default()])
+            }
+            other => access_from_security(other),
+        };
+    }
+    Access::Scopes(vec![Alternative {
         all: policy.scopes_all.clone(),
         any: policy.scopes_any.clone(),
     }])
 }
 
-fn rule_from_security(security: &Security) -> Rule {
+fn access_from_security(security: &Security) -> Access {
     match security {
-        Security::Unspecified => Rule::Deny,
-        Security::Public => Rule::Public,
-        Security::Scopes(alternatives) if alternatives.is_empty() => Rule::Deny,
-        Security::Scopes(alternatives) => Rule::Scopes(
+        Security::Unspecified => Access::Deny,
+        Security::Public => Access::Public,
+        Security::Scopes(alternatives) if alternatives.is_empty() => Access::Deny,
+        Security::Scopes(alternatives) => Access::Scopes(
             alternatives
                 .iter()
                 .map(|scopes| Alternative {
@@ -154,4 +179,9 @@ fn rule_from_security(security: &Security) -> Rule {
                 .collect(),
         ),
     }
+}
+
+/// Reads a string extension of an operation object.
+pub fn extension<'a>(spec: &'a Value, name: &str) -> Option<&'a str> {
+    spec.get(name).and_then(Value::as_str)
 }

@@ -28,14 +28,21 @@ fn caller(scopes: &[&str]) -> LoadedPrincipal {
     Ok(Some(principal))
 }
 
-fn status(policy: &Policy, method: &str, path: &str, who: LoadedPrincipal) -> u32 {
-    let request = Request {
+const NOW: i64 = 1_800_000_000;
+
+fn request<'a>(method: &'a str, path: &'a str, who: LoadedPrincipal) -> Request<'a> {
+    Request {
         method,
         path,
-        has_method_override: false,
+        headers: &[],
+        source_address: Some("127.0.0.1:4000"),
+        now_unix: NOW,
         principal: who,
-    };
-    match decide(policy, &request) {
+    }
+}
+
+fn status(policy: &Policy, method: &str, path: &str, who: LoadedPrincipal) -> u32 {
+    match decide(policy, &request(method, path, who)) {
         Verdict::Allow(_) => 200,
         Verdict::Refuse { problem, .. } => problem.status,
     }
@@ -90,32 +97,15 @@ fn decision_table_on_the_demo_contract() {
 }
 
 #[test]
-fn refuses_method_override_headers() {
-    let policy = policy(json!({}));
-    let request = Request {
-        method: "GET",
-        path: "/accounts/a1",
-        has_method_override: true,
-        principal: caller(&["accounts:read"]),
-    };
-    let Verdict::Refuse { problem, .. } = decide(&policy, &request) else {
-        panic!("allowed");
-    };
-    assert_eq!((problem.status, problem.kind), (400, "method-override"));
-}
-
-#[test]
 fn allow_names_the_operation_for_later_filters() {
     let policy = policy(json!({}));
-    let request = Request {
-        method: "GET",
-        path: "/accounts/a1",
-        has_method_override: false,
-        principal: caller(&["accounts:read"]),
-    };
-    let Verdict::Allow(operation) = decide(&policy, &request) else {
+    let Verdict::Allow(grant) = decide(
+        &policy,
+        &request("GET", "/accounts/a1", caller(&["accounts:read"])),
+    ) else {
         panic!("refused");
     };
+    let operation = grant.operation;
     assert_eq!(operation.template, "/accounts/{accountId}");
     assert_eq!(operation.operation_id.as_deref(), Some("getAccount"));
 }
@@ -123,13 +113,8 @@ fn allow_names_the_operation_for_later_filters() {
 #[test]
 fn insufficient_scope_carries_an_rfc6750_challenge_and_405_an_allow_header() {
     let policy = policy(json!({}));
-    let request = Request {
-        method: "POST",
-        path: "/transfers",
-        has_method_override: false,
-        principal: caller(&["accounts:read"]),
-    };
-    let Verdict::Refuse { problem, .. } = decide(&policy, &request) else {
+    let post = request("POST", "/transfers", caller(&["accounts:read"]));
+    let Verdict::Refuse { problem, .. } = decide(&policy, &post) else {
         panic!("allowed");
     };
     let challenge = &problem.headers[0];
@@ -144,11 +129,11 @@ fn insufficient_scope_carries_an_rfc6750_challenge_and_405_an_allow_header() {
         "{}",
         challenge.1
     );
-    let request = Request {
+    let patch = Request {
         method: "PATCH",
-        ..request
+        ..post
     };
-    let Verdict::Refuse { problem, .. } = decide(&policy, &request) else {
+    let Verdict::Refuse { problem, .. } = decide(&policy, &patch) else {
         panic!("allowed");
     };
     assert_eq!(problem.headers, vec![("allow", "POST".to_string())]);

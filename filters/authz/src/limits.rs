@@ -1,0 +1,190 @@
+//! Applying the configured rate limits and the concurrency cap to an allowed request.
+
+use crate::config::{RateLimitConfig, RateLimitKey};
+use crate::decide::Grant;
+use crate::policy::Policy;
+use crate::ratelimit::{adjust_in_flight, take, BucketSpec, Take};
+use palisade_shared::principal::PrincipalKind;
+use palisade_shared::problem::Problem;
+use palisade_shared::shared_data::SharedData;
+
+/// In-flight counts older than this are presumed leaked by a worker that went away.
+const IN_FLIGHT_STALE_MS: u64 = 300_000;
+
+/// What the limits leave on an allowed request: headers for the response, and the key whose
+/// in-flight count must be released when the stream ends.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admission {
+    pub response_headers: Vec<(&'static str, String)>,
+    pub in_flight_key: Option<String>,
+}
+
+/// Draws from every limit that applies; the first limit exhausted refuses with 429.
+pub fn admit(
+    policy: &Policy,
+    store: &dyn SharedData,
+    grant: &Grant,
+    source_address: Option<&str>,
+    now_ms: u64,
+) -> Result<Admission, Problem> {
+    let cost = policy
+        .rules
+        .get(grant.rule_index)
+        .map_or(1, |rule| rule.cost);
+    let mut tightest: Option<(u64, &RateLimitConfig, u64)> = None;
+    for limit in policy
+        .config
+        .rate_limits
+        .iter()
+        .filter(|l| applies(l, grant))
+    {
+        let Some(key) = bucket_key(limit.key, grant, source_address) else {
+            continue;
+        };
+        let spec = BucketSpec {
+            name: limit.name.clone(),
+            capacity: limit.requests,
+            window_seconds: limit.window_seconds,
+            slots: limit.slots,
+        };
+        match take(store, &spec, &key, cost, now_ms) {
+            Take::Allowed {
+                remaining,
+                reset_seconds,
+            } => {
+                if tightest.is_none_or(|(least, _, _)| remaining < least) {
+                    tightest = Some((remaining, limit, reset_seconds));
+                }
+            }
+            Take::Limited {
+                retry_after_seconds,
+            } => return Err(too_many(limit, retry_after_seconds)),
+            Take::Unavailable => return Err(too_many(limit, 1)),
+        }
+    }
+    let mut admission = Admission::default();
+    if let Some((remaining, limit, reset)) = tightest {
+        admission.response_headers = rate_limit_headers(limit, remaining, reset);
+    }
+    admission.in_flight_key = hold_in_flight(policy, store, grant, now_ms)?;
+    Ok(admission)
+}
+
+/// Releases a request counted by [`admit`].
+pub fn release(store: &dyn SharedData, key: &str, now_ms: u64) {
+    let _ = adjust_in_flight(store, key, -1, now_ms, IN_FLIGHT_STALE_MS);
+}
+
+fn hold_in_flight(
+    policy: &Policy,
+    store: &dyn SharedData,
+    grant: &Grant,
+    now_ms: u64,
+) -> Result<Option<String>, Problem> {
+    let Some(max) = policy.config.max_concurrent_per_principal else {
+        return Ok(None);
+    };
+    if grant.principal.kind == PrincipalKind::Anonymous {
+        return Ok(None);
+    }
+    let key = format!("{:?}:{}", grant.principal.kind, grant.principal.id);
+    let busy = || {
+        Problem::new(
+            429,
+            "too-many-concurrent-requests",
+            "Too many concurrent requests",
+        )
+        .with_header("retry-after", "1")
+    };
+    match adjust_in_flight(store, &key, 1, now_ms, IN_FLIGHT_STALE_MS) {
+        Some(count) if count <= max => Ok(Some(key)),
+        Some(_) => {
+            release(store, &key, now_ms);
+            Err(busy())
+        }
+        None => Err(busy()),
+    }
+}
+
+fn applies(limit: &RateLimitConfig, grant: &Grant) -> bool {
+    limit.operations.is_empty()
+        || grant
+            .operation
+            .operation_id
+            .as_ref()
+            .is_some_and(|id| limit.operations.contains(id))
+}
+
+/// The bucket a request counts against; `None` when the key kind does not fit the caller.
+fn bucket_key(kind: RateLimitKey, grant: &Grant, source_address: Option<&str>) -> Option<String> {
+    let principal = &grant.principal;
+    match kind {
+        RateLimitKey::Principal if principal.kind != PrincipalKind::Anonymous => {
+            Some(format!("{:?}:{}", principal.kind, principal.id))
+        }
+        RateLimitKey::ApiKey if principal.kind == PrincipalKind::ApiKey => {
+            Some(principal.id.clone())
+        }
+        RateLimitKey::SourceAddress => source_address.map(host_of),
+        RateLimitKey::Operation => Some(format!(
+            "{} {}",
+            grant.operation.method, grant.operation.template
+        )),
+        _ => None,
+    }
+}
+
+/// The address without its port: `10.0.0.1:5555` → `10.0.0.1`, `[::1]:5555` → `::1`.
+fn host_of(address: &str) -> String {
+    if let Some(rest) = address.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or(rest).to_string();
+    }
+    match address.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            host.to_string()
+        }
+        _ => address.to_string(),
+    }
+}
+
+fn rate_limit_headers(
+    limit: &RateLimitConfig,
+    remaining: u64,
+    reset: u64,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "ratelimit-policy",
+            format!(
+                "\"{}\";q={};w={}",
+                limit.name, limit.requests, limit.window_seconds
+            ),
+        ),
+        (
+            "ratelimit",
+            format!("\"{}\";r={remaining};t={reset}", limit.name),
+        ),
+    ]
+}
+
+fn too_many(limit: &RateLimitConfig, retry_after: u64) -> Problem {
+    let mut problem = Problem::new(429, "rate-limited", "Too many requests")
+        .with_header("retry-after", retry_after.to_string());
+    problem
+        .headers
+        .extend(rate_limit_headers(limit, 0, retry_after));
+    problem
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_of;
+
+    #[test]
+    fn strips_ports_from_source_addresses() {
+        assert_eq!(host_of("10.0.0.1:5555"), "10.0.0.1");
+        assert_eq!(host_of("[::1]:5555"), "::1");
+        assert_eq!(host_of("::1"), "::1");
+        assert_eq!(host_of("10.0.0.1"), "10.0.0.1");
+    }
+}

@@ -1,0 +1,357 @@
+//! Decisions beyond scopes: overrides, deprecation, roles, classes, ownership, dry run, limits.
+
+use crate::config::Config;
+use crate::decide::{decide, Grant, LoadedPrincipal, Request, Verdict};
+use crate::limits::admit;
+use crate::policy::Policy;
+use palisade_shared::principal::{Principal, PrincipalKind};
+use palisade_shared::problem::Problem;
+use palisade_shared::shared_data::FakeSharedData;
+use serde_json::{json, Value};
+
+const NOW: i64 = 1_800_000_000;
+
+fn document() -> Value {
+    json!({
+        "openapi": "3.1.0",
+        "paths": {
+            "/accounts/{accountId}": {
+                "get": {"operationId": "getAccount", "security": [{"oauth": ["accounts:read"]}],
+                        "x-palisade-policy": {"ownership": [
+                            {"param": "accountId", "claim": "accounts", "match": "member",
+                             "bypass_roles": ["support"]}]}},
+                "delete": {"operationId": "closeAccount",
+                           "x-palisade-policy": {"roles_any": ["admin"], "dry_run": true}}
+            },
+            "/reports": {"get": {"operationId": "reports", "security": [{"oauth": []}],
+                                 "x-palisade-policy": {"classification": "partner",
+                                                       "ownership": [{"param": "owner", "in": "query", "claim": "sub"}]}}},
+            "/v1/legacy": {"get": {"operationId": "legacy", "security": [],
+                                   "deprecated": true, "x-deprecated-at": "2027-01-01T00:00:00Z",
+                                   "x-sunset": "2027-02-01T00:00:00Z", "x-successor": "/v2/legacy"}},
+            "/v1/old": {"get": {"operationId": "old", "security": [], "deprecated": true,
+                                "x-sunset": "2020-01-01T00:00:00Z"}},
+            "/transfers": {"post": {"operationId": "createTransfer", "security": [{"oauth": ["transfers:write"]}],
+                                    "x-palisade-policy": {"cost": 5}},
+                           "get": {"operationId": "listTransfers", "security": [{"oauth": []}]}}
+        }
+    })
+}
+
+fn policy(extra: Value) -> Policy {
+    let mut config = json!({"openapi": document()});
+    if let (Some(config), Some(extra)) = (config.as_object_mut(), extra.as_object()) {
+        config.extend(extra.clone());
+    }
+    let config: Config = palisade_shared::config::parse(config.to_string().as_bytes()).unwrap();
+    Policy::compile(config).unwrap()
+}
+
+fn alice(scopes: &[&str], roles: &[&str], claims: Value) -> LoadedPrincipal {
+    let mut principal = Principal::anonymous();
+    principal.kind = PrincipalKind::Jwt;
+    principal.id = "alice".into();
+    principal.scopes = scopes.iter().map(|s| s.to_string()).collect();
+    principal.roles = roles.iter().map(|s| s.to_string()).collect();
+    if let Value::Object(claims) = claims {
+        principal.claims = claims.into_iter().collect();
+    }
+    Ok(Some(principal))
+}
+
+fn run(
+    policy: &Policy,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    who: LoadedPrincipal,
+) -> Verdict {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    let request = Request {
+        method,
+        path,
+        headers: &headers,
+        source_address: Some("10.1.2.3:5000"),
+        now_unix: NOW,
+        principal: who,
+    };
+    decide(policy, &request)
+}
+
+fn refused(verdict: Verdict) -> Problem {
+    match verdict {
+        Verdict::Refuse { problem, .. } => problem,
+        Verdict::Allow(grant) => panic!("allowed: {grant:?}"),
+    }
+}
+
+fn granted(verdict: Verdict) -> Grant {
+    match verdict {
+        Verdict::Allow(grant) => grant,
+        Verdict::Refuse { problem, .. } => panic!("refused: {problem:?}"),
+    }
+}
+
+#[test]
+fn ownership_binds_the_path_parameter_to_the_callers_accounts() {
+    let policy = policy(json!({}));
+    let owner = || alice(&["accounts:read"], &[], json!({"accounts": ["a1"]}));
+    granted(run(&policy, "GET", "/accounts/a1", &[], owner()));
+    assert_eq!(
+        refused(run(&policy, "GET", "/accounts/a2", &[], owner())).kind,
+        "not-owner"
+    );
+    assert_eq!(
+        refused(run(&policy, "GET", "/accounts/%61%32", &[], owner())).kind,
+        "not-owner"
+    );
+    let support = alice(&["accounts:read"], &["support"], json!({}));
+    granted(run(&policy, "GET", "/accounts/a2", &[], support));
+    let no_claim = alice(&["accounts:read"], &[], json!({}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/accounts/a1", &[], no_claim)).kind,
+        "not-owner"
+    );
+}
+
+#[test]
+fn duplicate_or_encoded_query_parameters_never_slip_past_ownership() {
+    let policy = policy(json!({}));
+    let who = || alice(&[], &[], json!({}));
+    granted(run(&policy, "GET", "/reports?owner=alice", &[], who()));
+    granted(run(&policy, "GET", "/reports?owner=%61lice", &[], who()));
+    let cases = [
+        ("/reports?owner=alice&owner=bob", 400),
+        ("/reports?owner=bob&owner=alice", 400),
+        ("/reports?owner=alice&%6fwner=bob", 400),
+        ("/reports?owner=bob", 403),
+        ("/reports?owner=alice%00", 400),
+        ("/reports", 403),
+        ("/reports?owner=%zz", 400),
+    ];
+    for (path, status) in cases {
+        assert_eq!(
+            refused(run(&policy, "GET", path, &[], who())).status,
+            status,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn dry_run_policies_let_a_would_deny_pass_and_say_so() {
+    let policy = policy(json!({}));
+    let grant = granted(run(
+        &policy,
+        "DELETE",
+        "/accounts/a1",
+        &[],
+        alice(&[], &[], json!({})),
+    ));
+    assert_eq!(grant.would_deny, Some("insufficient-role"));
+    let admin = granted(run(
+        &policy,
+        "DELETE",
+        "/accounts/a1",
+        &[],
+        alice(&[], &["admin"], json!({})),
+    ));
+    assert_eq!(admin.would_deny, None);
+}
+
+#[test]
+fn consumer_classes_reach_only_their_classifications() {
+    let policy = policy(json!({"consumer_classes": {
+        "allowed": {"public": ["public"], "partner": ["public", "partner"], "internal": ["public", "partner", "internal"]}
+    }}));
+    let partner = || alice(&[], &[], json!({"consumer_class": "partner"}));
+    granted(run(&policy, "GET", "/reports?owner=alice", &[], partner()));
+    let public = alice(&[], &[], json!({}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/reports?owner=alice", &[], public)).kind,
+        "classification"
+    );
+    let unknown = alice(&[], &[], json!({"consumer_class": "robot"}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/reports?owner=alice", &[], unknown)).kind,
+        "classification"
+    );
+    // An operation without classification counts as internal: partners cannot reach it.
+    let verdict = run(&policy, "GET", "/transfers", &[], partner());
+    assert_eq!(refused(verdict).kind, "classification");
+}
+
+#[test]
+fn deprecated_operations_announce_it_and_refuse_after_sunset() {
+    let policy = policy(json!({}));
+    let grant = granted(run(&policy, "GET", "/v1/legacy", &[], Ok(None)));
+    let headers: Vec<(&str, &str)> = grant
+        .response_headers
+        .iter()
+        .map(|(n, v)| (*n, v.as_str()))
+        .collect();
+    assert_eq!(
+        headers,
+        vec![
+            ("deprecation", "@1798761600"),
+            ("sunset", "Mon, 01 Feb 2027 00:00:00 GMT"),
+            ("link", "</v2/legacy>; rel=\"successor-version\""),
+        ]
+    );
+    let gone = refused(run(&policy, "GET", "/v1/old", &[], Ok(None)));
+    assert_eq!((gone.status, gone.kind), (410, "sunset"));
+    assert!(gone
+        .headers
+        .iter()
+        .any(|(n, v)| *n == "sunset" && v.ends_with("2020 00:00:00 GMT")));
+}
+
+#[test]
+fn method_overrides_are_refused_by_default_and_matched_when_applied() {
+    let strict = policy(json!({}));
+    let who = || alice(&["transfers:write"], &[], json!({}));
+    for header in [
+        "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
+    ] {
+        let problem = refused(run(
+            &strict,
+            "GET",
+            "/transfers",
+            &[(header, "POST")],
+            who(),
+        ));
+        assert_eq!(
+            (problem.status, problem.kind),
+            (400, "method-override"),
+            "{header}"
+        );
+    }
+    let applying = policy(json!({"method_override": "apply"}));
+    let grant = granted(run(
+        &applying,
+        "GET",
+        "/transfers",
+        &[("x-http-method-override", "post")],
+        who(),
+    ));
+    assert_eq!(grant.operation.method, "POST");
+    let reader = alice(&[], &[], json!({}));
+    let problem = refused(run(
+        &applying,
+        "GET",
+        "/transfers",
+        &[("x-http-method-override", "POST")],
+        reader,
+    ));
+    assert_eq!(problem.kind, "insufficient-scope");
+    let cases = [
+        (vec![("x-http-method-override", "TRACE")], 405),
+        (vec![("x-http-method-override", "PO ST")], 400),
+        (
+            vec![
+                ("x-http-method-override", "POST"),
+                ("x-http-method", "DELETE"),
+            ],
+            400,
+        ),
+    ];
+    for (headers, status) in cases {
+        assert_eq!(
+            refused(run(&applying, "GET", "/transfers", &headers, who())).status,
+            status
+        );
+    }
+}
+
+#[test]
+fn rate_limits_draw_costs_and_answer_429_with_headers() {
+    let policy = policy(json!({"rate_limits": [
+        {"name": "per-principal", "key": "principal", "requests": 10, "window_seconds": 60}
+    ]}));
+    let store = FakeSharedData::default();
+    let who = || alice(&["transfers:write"], &[], json!({}));
+    let grant = granted(run(&policy, "POST", "/transfers", &[], who()));
+    let admission = admit(&policy, &store, &grant, None, 0).unwrap();
+    assert_eq!(
+        admission.response_headers,
+        vec![
+            (
+                "ratelimit-policy",
+                "\"per-principal\";q=10;w=60".to_string()
+            ),
+            ("ratelimit", "\"per-principal\";r=5;t=30".to_string()),
+        ]
+    );
+    admit(&policy, &store, &grant, None, 0).unwrap();
+    let problem = admit(&policy, &store, &grant, None, 0).unwrap_err();
+    assert_eq!((problem.status, problem.kind), (429, "rate-limited"));
+    assert!(problem.headers.contains(&("retry-after", "30".to_string())));
+}
+
+#[test]
+fn concurrency_cap_counts_requests_in_flight_per_principal() {
+    let policy = policy(json!({"max_concurrent_per_principal": 2}));
+    let store = FakeSharedData::default();
+    let grant = granted(run(
+        &policy,
+        "GET",
+        "/transfers",
+        &[],
+        alice(&[], &[], json!({})),
+    ));
+    let first = admit(&policy, &store, &grant, None, 0).unwrap();
+    admit(&policy, &store, &grant, None, 0).unwrap();
+    assert_eq!(
+        admit(&policy, &store, &grant, None, 0).unwrap_err().status,
+        429
+    );
+    crate::limits::release(&store, first.in_flight_key.as_deref().unwrap(), 1);
+    admit(&policy, &store, &grant, None, 2).unwrap();
+}
+
+#[test]
+fn refuses_inconsistent_limits_and_policies() {
+    let cases = [
+        (
+            json!({"rate_limits": [{"name": "A", "key": "principal", "requests": 1, "window_seconds": 1}]}),
+            "rate_limits[0].name",
+        ),
+        (
+            json!({"rate_limits": [{"name": "a", "key": "principal", "requests": 0, "window_seconds": 1}]}),
+            "rate_limits[0]",
+        ),
+        (
+            json!({"rate_limits": [{"name": "a", "key": "principal", "requests": 1, "window_seconds": 1, "operations": ["nope"]}]}),
+            "rate_limits[0].operations",
+        ),
+        (
+            json!({"rate_limits": [{"name": "a", "key": "user", "requests": 1, "window_seconds": 1}]}),
+            "rate_limits[0].key",
+        ),
+        (
+            json!({"policies": {"getAccount": {"cost": 0}}}),
+            "policies.getAccount.cost",
+        ),
+        (
+            json!({"max_concurrent_per_principal": 0}),
+            "max_concurrent_per_principal",
+        ),
+        (json!({"realm": "a\"b"}), "realm"),
+    ];
+    for (extra, field) in cases {
+        let mut config = json!({"openapi": document()});
+        config
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let err = palisade_shared::config::parse::<Config>(config.to_string().as_bytes())
+            .and_then(Policy::compile)
+            .unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+    }
+}
