@@ -58,16 +58,13 @@ pub trait Host {
 
 /// The plugin's configuration bytes as Envoy gives them to `on_configure`.
 pub fn plugin_configuration() -> Option<Vec<u8>> {
-    proxy_wasm::hostcalls::get_buffer(
-        proxy_wasm::types::BufferType::PluginConfiguration,
-        0,
-        usize::MAX,
-    )
-    .ok()
-    .flatten()
+    crate::abi::get_buffer(crate::abi::PLUGIN_CONFIGURATION, 0, usize::MAX)
+        .ok()
+        .flatten()
 }
 
-/// Envoy's request id for the current stream, for problem bodies and logs.
+/// Envoy's request id for the current stream, for problem bodies and logs. Call it only in the
+/// request phase: Envoy refuses request-header reads in response phases.
 pub fn request_id(host: &dyn Host) -> Option<String> {
     host.header(HeaderMap::Request, "x-request-id")
         .ok()

@@ -6,6 +6,7 @@
 //! decision records that filters hand to each other through Envoy filter state, RFC 9457 problem
 //! responses, a strict JSON reader, and metric and log helpers.
 
+pub mod abi;
 pub mod config;
 pub mod decision;
 pub mod host;

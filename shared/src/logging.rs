@@ -2,7 +2,7 @@
 //!
 //! Never pass a token, key, password or body to these helpers.
 
-use proxy_wasm::hostcalls;
+use crate::abi;
 use proxy_wasm::types::LogLevel;
 
 pub use proxy_wasm::types::LogLevel as Level;
@@ -11,10 +11,15 @@ pub use proxy_wasm::types::LogLevel as Level;
 pub fn line(level: LogLevel, filter: &str, context_id: u32, message: &str) {
     let text = format!("{filter} ctx={context_id} {message}");
     // A failing log call has nowhere better to report to.
-    let _ = hostcalls::log(level, &text);
+    let _ = abi::log(level as u32, &text);
+}
+
+/// Writes one line without a stream context (root context events: configuration, fetches).
+pub fn root_line(level: LogLevel, filter: &str, message: &str) {
+    let _ = abi::log(level as u32, &format!("{filter} {message}"));
 }
 
 /// A configuration refusal: exactly one line, naming the field.
 pub fn config_refused(filter: &str, error: &crate::config::ConfigError) {
-    let _ = hostcalls::log(LogLevel::Critical, &format!("{filter}: {error}"));
+    let _ = abi::log(LogLevel::Critical as u32, &format!("{filter}: {error}"));
 }

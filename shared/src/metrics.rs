@@ -3,8 +3,7 @@
 //! Names must carry the `palisade_<filter>_` prefix: Envoy shares same-named metrics across
 //! plugins, and shows them as `wasmcustom.<name>` in `/stats`.
 
-use proxy_wasm::hostcalls;
-use proxy_wasm::types::MetricType;
+use crate::abi;
 use std::collections::BTreeMap;
 
 /// A set of named counters; a counter whose definition failed is silently skipped.
@@ -19,7 +18,7 @@ impl Counters {
         let ids = names
             .iter()
             .filter_map(|name| {
-                hostcalls::define_metric(MetricType::Counter, name)
+                abi::define_metric(0, name)
                     .ok()
                     .map(|id| (name.to_string(), id))
             })
@@ -29,7 +28,7 @@ impl Counters {
 
     pub fn increment(&self, name: &str) {
         if let Some(id) = self.ids.get(name) {
-            let _ = hostcalls::increment_metric(*id, 1);
+            let _ = abi::increment_metric(*id, 1);
         }
     }
 
@@ -37,7 +36,7 @@ impl Counters {
     pub fn add(&self, name: &str, amount: u64) {
         if let Some(id) = self.ids.get(name) {
             let amount = i64::try_from(amount).unwrap_or(i64::MAX);
-            let _ = hostcalls::increment_metric(*id, amount);
+            let _ = abi::increment_metric(*id, amount);
         }
     }
 }

@@ -21,7 +21,42 @@ pub enum PathError {
     EmptySegment,
     PathParameter,
     InvalidUtf8,
+    NonAscii,
+    EncodedDelimiter,
+    InvisibleCharacter,
     TooLong,
+}
+
+/// How strictly a path is read; the defaults refuse every ambiguous form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathOptions {
+    /// `%2F` inside a segment: refused by default; `keep` leaves it encoded in the segment, so
+    /// a parameter still never captures a slash (the upstream must not decode it either).
+    #[serde(default)]
+    pub encoded_slash: EncodedSlash,
+    /// `/accounts/` against `/accounts`: a different path by default (404); `ignore` drops
+    /// the trailing slash before matching.
+    #[serde(default)]
+    pub trailing_slash: TrailingSlash,
+}
+
+/// Treatment of `%2F` in a path segment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EncodedSlash {
+    #[default]
+    Refuse,
+    Keep,
+}
+
+/// Treatment of a trailing `/`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrailingSlash {
+    #[default]
+    Strict,
+    Ignore,
 }
 
 impl PathError {
@@ -40,6 +75,9 @@ impl PathError {
             PathError::EmptySegment => "empty path segment",
             PathError::PathParameter => "path parameter (;)",
             PathError::InvalidUtf8 => "invalid UTF-8",
+            PathError::NonAscii => "raw non-ASCII byte",
+            PathError::EncodedDelimiter => "encoded ? or # in path",
+            PathError::InvisibleCharacter => "invisible or bidirectional control character",
             PathError::TooLong => "path too long",
         }
     }
@@ -60,8 +98,13 @@ pub struct CanonicalPath {
 }
 
 impl CanonicalPath {
-    /// Parses a `:path` pseudo-header value.
+    /// Parses a `:path` pseudo-header value with the default, strict options.
     pub fn parse(target: &str) -> Result<CanonicalPath, PathError> {
+        Self::parse_with(target, PathOptions::default())
+    }
+
+    /// Parses a `:path` pseudo-header value.
+    pub fn parse_with(target: &str, options: PathOptions) -> Result<CanonicalPath, PathError> {
         if target.is_empty() {
             return Err(PathError::Empty);
         }
@@ -92,11 +135,11 @@ impl CanonicalPath {
         };
         let segments = body
             .split('/')
-            .map(decode_segment)
+            .map(|raw| decode_segment(raw, options.encoded_slash))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CanonicalPath {
             segments,
-            trailing_slash,
+            trailing_slash: trailing_slash && options.trailing_slash == TrailingSlash::Strict,
             query: query.to_string(),
         })
     }
@@ -119,6 +162,9 @@ fn check_raw(raw: &str) -> Result<(), PathError> {
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii_control() || b == b' ' {
             return Err(PathError::ControlCharacter);
+        }
+        if !b.is_ascii() {
+            return Err(PathError::NonAscii);
         }
         if b == b'\\' {
             return Err(PathError::Backslash);
@@ -161,7 +207,7 @@ fn is_hex_pair(bytes: &[u8], at: usize) -> bool {
         .is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit))
 }
 
-fn decode_segment(raw: &str) -> Result<String, PathError> {
+fn decode_segment(raw: &str, encoded_slash: EncodedSlash) -> Result<String, PathError> {
     if raw.is_empty() {
         return Err(PathError::EmptySegment);
     }
@@ -176,8 +222,10 @@ fn decode_segment(raw: &str) -> Result<String, PathError> {
         if b == b'%' {
             let decoded = percent_byte(bytes, i)?;
             match decoded {
+                b'/' if encoded_slash == EncodedSlash::Keep => out.extend_from_slice(b"%2F"),
                 b'/' => return Err(PathError::EncodedSlash),
                 b';' => return Err(PathError::PathParameter),
+                b'?' | b'#' => return Err(PathError::EncodedDelimiter),
                 _ => out.push(decoded),
             }
             i += 3;
@@ -187,10 +235,24 @@ fn decode_segment(raw: &str) -> Result<String, PathError> {
         }
     }
     let segment = String::from_utf8(out).map_err(|_| PathError::InvalidUtf8)?;
+    if segment.chars().any(is_invisible) {
+        return Err(PathError::InvisibleCharacter);
+    }
     if segment == "." || segment == ".." {
         return Err(PathError::DotSegment);
     }
     Ok(segment)
+}
+
+/// C1 controls, bidirectional overrides, zero-width characters and separators that render as
+/// nothing or reorder text: a path holding them reads differently to people and programs.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{80}'..='\u{9f}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{feff}')
 }
 
 /// Decodes a query component (`+` is a space, `%XX` once); `None` when malformed.
@@ -253,6 +315,7 @@ mod tests {
     fn decodes_unambiguous_percent_encoding_once() {
         assert_eq!(segments("/%61ccounts/a%2D1"), vec!["accounts", "a-1"]);
         assert_eq!(segments("/files/caf%C3%A9"), vec!["files", "café"]);
+        assert_eq!(segments("/files/a+b"), vec!["files", "a+b"]);
     }
 
     #[test]
@@ -299,6 +362,24 @@ mod tests {
             ("/accounts?a=%00", PathError::ControlCharacter),
             ("/accounts?a=%zz", PathError::BadPercentEncoding),
             ("/accounts?a=%2541", PathError::DoubleEncoding),
+            ("/files/café", PathError::NonAscii),
+            ("/files/\u{ff0f}admin", PathError::NonAscii),
+            ("/accounts/%u002e%u002e", PathError::BadPercentEncoding),
+            ("/admin..;/x", PathError::PathParameter),
+            ("/admin/..;/x", PathError::PathParameter),
+            ("/admin/.", PathError::DotSegment),
+            ("/admin/%2e", PathError::DotSegment),
+            ("/admin/%2e%2E/", PathError::DotSegment),
+            ("/admin/%C0%AF", PathError::InvalidUtf8),
+            ("/admin/%E2%80%AE", PathError::InvisibleCharacter),
+            ("/admin%E2%80%8B", PathError::InvisibleCharacter),
+            ("/admin%C2%85", PathError::InvisibleCharacter),
+            ("/admin%3F.json", PathError::EncodedDelimiter),
+            ("/%2F%2Fevil", PathError::EncodedSlash),
+            ("/admin%09", PathError::ControlCharacter),
+            ("/admin%7F", PathError::ControlCharacter),
+            ("/admin?x#y", PathError::Fragment),
+            ("/admin%23x", PathError::EncodedDelimiter),
         ];
         for (target, expected) in cases {
             assert_eq!(
@@ -307,6 +388,19 @@ mod tests {
                 "target {target:?}"
             );
         }
+    }
+
+    #[test]
+    fn options_keep_encoded_slashes_and_ignore_trailing_slashes() {
+        let options = PathOptions {
+            encoded_slash: EncodedSlash::Keep,
+            trailing_slash: TrailingSlash::Ignore,
+        };
+        let path = CanonicalPath::parse_with("/files/a%2fb/", options).unwrap();
+        assert_eq!(path.segments, vec!["files", "a%2Fb"]);
+        assert!(!path.trailing_slash);
+        let strict = CanonicalPath::parse_with("/files/a%2fb/..", options);
+        assert_eq!(strict, Err(PathError::DotSegment));
     }
 
     #[test]

@@ -3,8 +3,7 @@
 //! Values carry a CAS token: a write with the token of the last read fails when another worker
 //! wrote in between, so read-modify-write loops stay consistent across workers.
 
-use proxy_wasm::hostcalls;
-use proxy_wasm::types::Status;
+use crate::abi;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
@@ -30,17 +29,13 @@ pub struct ProxySharedData;
 
 impl SharedData for ProxySharedData {
     fn read(&self, key: &str) -> Result<(Option<Vec<u8>>, Option<u32>), WriteError> {
-        match hostcalls::get_shared_data(key) {
-            Ok(found) => Ok(found),
-            Err(Status::NotFound) => Ok((None, None)),
-            Err(_) => Err(WriteError::Host),
-        }
+        abi::shared_data(key).map_err(|_| WriteError::Host)
     }
 
     fn write(&self, key: &str, value: &[u8], cas: Option<u32>) -> Result<(), WriteError> {
-        match hostcalls::set_shared_data(key, Some(value), cas) {
+        match abi::set_shared_data(key, value, cas) {
             Ok(()) => Ok(()),
-            Err(Status::CasMismatch) => Err(WriteError::CasMismatch),
+            Err(abi::CAS_MISMATCH) => Err(WriteError::CasMismatch),
             Err(_) => Err(WriteError::Host),
         }
     }

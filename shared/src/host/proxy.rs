@@ -1,55 +1,56 @@
-//! [`Host`] over proxy-wasm's fallible host calls (never the convenience methods that panic).
+//! [`Host`] over the non-panicking ABI wrappers in [`crate::abi`].
 
 use super::{HeaderMap, Host, HostError};
-use proxy_wasm::hostcalls;
-use proxy_wasm::types::{MapType, Status};
-use std::time::SystemTime;
+use crate::abi::{self, Status};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The running Envoy, for the stream whose callback is executing.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ProxyHost;
 
-fn map_type(map: HeaderMap) -> MapType {
+fn map_number(map: HeaderMap) -> u32 {
     match map {
-        HeaderMap::Request => MapType::HttpRequestHeaders,
-        HeaderMap::Response => MapType::HttpResponseHeaders,
+        HeaderMap::Request => abi::REQUEST_HEADERS,
+        HeaderMap::Response => abi::RESPONSE_HEADERS,
     }
 }
 
 fn failed(call: &'static str) -> impl Fn(Status) -> HostError {
     move |status| HostError {
         call,
-        status: format!("{status:?}"),
+        status: status.to_string(),
     }
 }
 
 impl Host for ProxyHost {
     fn headers(&self, map: HeaderMap) -> Result<Vec<(String, String)>, HostError> {
-        hostcalls::get_map(map_type(map)).map_err(failed("get_map"))
+        abi::header_pairs(map_number(map)).map_err(failed("get_header_map_pairs"))
     }
 
     fn header(&self, map: HeaderMap, name: &str) -> Result<Option<String>, HostError> {
-        hostcalls::get_map_value(map_type(map), name).map_err(failed("get_map_value"))
+        abi::header(map_number(map), name).map_err(failed("get_header_map_value"))
     }
 
     fn set_header(&self, map: HeaderMap, name: &str, value: Option<&str>) -> Result<(), HostError> {
-        hostcalls::set_map_value(map_type(map), name, value).map_err(failed("set_map_value"))
-    }
-
-    fn add_header(&self, map: HeaderMap, name: &str, value: &str) -> Result<(), HostError> {
-        hostcalls::add_map_value(map_type(map), name, value).map_err(failed("add_map_value"))
-    }
-
-    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-        match hostcalls::get_property(path.to_vec()) {
-            Ok(value) => Ok(value),
-            Err(Status::NotFound) => Ok(None),
-            Err(status) => Err(failed("get_property")(status)),
+        match value {
+            Some(value) => abi::replace_header(map_number(map), name, value)
+                .map_err(failed("replace_header_map_value")),
+            None => {
+                abi::remove_header(map_number(map), name).map_err(failed("remove_header_map_value"))
+            }
         }
     }
 
+    fn add_header(&self, map: HeaderMap, name: &str, value: &str) -> Result<(), HostError> {
+        abi::add_header(map_number(map), name, value).map_err(failed("add_header_map_value"))
+    }
+
+    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
+        abi::property(path).map_err(failed("get_property"))
+    }
+
     fn set_property(&self, path: &[&str], value: &[u8]) -> Result<(), HostError> {
-        hostcalls::set_property(path.to_vec(), Some(value)).map_err(failed("set_property"))
+        abi::set_property(path, value).map_err(failed("set_property"))
     }
 
     fn send_response(
@@ -58,11 +59,13 @@ impl Host for ProxyHost {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<(), HostError> {
-        hostcalls::send_http_response(status, headers.to_vec(), Some(body))
-            .map_err(failed("send_http_response"))
+        abi::send_local_response(status, headers, body).map_err(failed("send_local_response"))
     }
 
     fn now(&self) -> SystemTime {
-        hostcalls::get_current_time().unwrap_or_else(|_| SystemTime::now())
+        match abi::current_time_nanos() {
+            Ok(nanos) => UNIX_EPOCH + Duration::from_nanos(nanos),
+            Err(_) => SystemTime::now(),
+        }
     }
 }
