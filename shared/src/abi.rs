@@ -116,6 +116,7 @@ extern "C" {
         cas: u32,
     ) -> u32;
     fn proxy_continue_stream(stream: u32) -> u32;
+    fn proxy_close_stream(stream: u32) -> u32;
     fn proxy_send_local_response(
         status: u32,
         details: *const u8,
@@ -230,6 +231,9 @@ mod native {
         _: usize,
         _: u32,
     ) -> u32 {
+        UNIMPLEMENTED
+    }
+    pub unsafe fn proxy_close_stream(_: u32) -> u32 {
         UNIMPLEMENTED
     }
     pub unsafe fn proxy_continue_stream(_: u32) -> u32 {
@@ -395,6 +399,11 @@ pub fn set_shared_data(key: &str, value: &[u8], cas: Option<u32>) -> Result<(), 
 
 pub fn continue_stream(stream: u32) -> Result<(), Status> {
     check(unsafe { proxy_continue_stream(stream) })
+}
+
+/// Resets a stream (`STREAM_REQUEST` or `STREAM_RESPONSE`): the client sees it aborted.
+pub fn close_stream(stream: u32) -> Result<(), Status> {
+    check(unsafe { proxy_close_stream(stream) })
 }
 
 pub fn send_local_response(

@@ -1,0 +1,5 @@
+//! Unit tests of the audit filter's logic, run natively with a fake host.
+
+mod clock;
+mod config;
+mod record;

@@ -1,0 +1,174 @@
+//! The proxy-wasm side: the root context (configuration, JWKS fetches, shared state) and the
+//! HTTP context (one per request). The only module besides the shared adapter that touches
+//! proxy-wasm; everything it decides is delegated to plain-Rust modules.
+
+mod fetch;
+mod http;
+
+use crate::cache::TokenCache;
+use crate::config::{self, Config, SignatureBackend};
+use crate::decide::Authenticator;
+use crate::keys::KeyStore;
+use crate::metrics;
+use crate::refresh::{self, Refresh};
+use crate::verify::{AutoVerifier, ForeignCallError, HostVerifier, PureRustVerifier, Verifier};
+use http::AuthnStream;
+use palisade_shared::abi;
+use palisade_shared::host::plugin_configuration;
+use palisade_shared::logging::{self, Level};
+use palisade_shared::metrics::Counters;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::ContextType;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const FILTER: &str = "palisade.authn";
+
+/// What every stream of one worker shares, built once per configuration.
+struct Filter {
+    config: Config,
+    keys: KeyStore,
+    cache: RefCell<TokenCache>,
+    verifier: Box<dyn Verifier>,
+    counters: Counters,
+}
+
+impl Filter {
+    fn new(config: Config) -> Self {
+        let names = metrics::names();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        Filter {
+            keys: KeyStore::new(config.providers.len()),
+            cache: RefCell::new(TokenCache::new(config.cache_entries)),
+            verifier: verifier(config.signature_backend),
+            counters: Counters::define(&names),
+            config,
+        }
+    }
+
+    fn authenticator(&self) -> Authenticator<'_> {
+        Authenticator {
+            config: &self.config,
+            keys: &self.keys,
+            cache: &self.cache,
+            verifier: self.verifier.as_ref(),
+        }
+    }
+}
+
+/// The root context of one worker (or of the main thread).
+pub struct AuthnRoot {
+    context_id: u32,
+    filter: Option<Rc<Filter>>,
+    refreshes: Vec<Refresh>,
+    tick: Duration,
+}
+
+impl AuthnRoot {
+    pub fn new(context_id: u32) -> Self {
+        AuthnRoot {
+            context_id,
+            filter: None,
+            refreshes: Vec::new(),
+            tick: Duration::ZERO,
+        }
+    }
+
+    fn log(&self, level: Level, message: &str) {
+        logging::line(level, FILTER, self.context_id, message);
+    }
+
+    fn set_tick(&mut self) {
+        let wanted = refresh::tick_period(&self.refreshes);
+        let millis = u32::try_from(wanted.as_millis()).unwrap_or(u32::MAX);
+        if wanted != self.tick && abi::set_tick_period_ms(millis).is_ok() {
+            self.tick = wanted;
+        }
+    }
+}
+
+impl Context for AuthnRoot {
+    fn on_http_call_response(&mut self, token: u32, _: usize, body_size: usize, _: usize) {
+        let Some(filter) = self.filter.clone() else {
+            return;
+        };
+        let Some(index) = self.refreshes.iter().position(|r| r.is_waiting_for(token)) else {
+            return;
+        };
+        self.receive(&filter, index, body_size, now_millis());
+        self.set_tick();
+    }
+}
+
+impl RootContext for AuthnRoot {
+    fn on_configure(&mut self, _size: usize) -> bool {
+        let bytes = plugin_configuration().unwrap_or_default();
+        let config = match config::load(&bytes) {
+            Ok(config) => config,
+            Err(err) => {
+                logging::config_refused(FILTER, &err);
+                return false;
+            }
+        };
+        let now = now_millis();
+        self.refreshes = config.providers.iter().map(|_| Refresh::new(now)).collect();
+        self.filter = Some(Rc::new(Filter::new(config)));
+        self.tick = Duration::ZERO;
+        self.set_tick();
+        true
+    }
+
+    // Limitation: every worker and the main thread tick and fetch the JWKS separately, so one
+    // Envoy sends (workers + 1) fetches per interval; one fetch shared through shared data is
+    // left for later.
+    fn on_tick(&mut self) {
+        let Some(filter) = self.filter.clone() else {
+            return;
+        };
+        self.fetch_due(&filter, now_millis());
+        self.set_tick();
+    }
+
+    fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
+        Some(Box::new(AuthnStream::new(context_id, self.filter.clone())))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}
+
+fn verifier(backend: SignatureBackend) -> Box<dyn Verifier> {
+    match backend {
+        SignatureBackend::Auto => {
+            Box::new(AutoVerifier::new(HostVerifier::new(call_verify_signature)))
+        }
+        SignatureBackend::Host => Box::new(HostVerifier::new(call_verify_signature)),
+        SignatureBackend::PureRust => Box::new(PureRustVerifier),
+    }
+}
+
+/// Envoy's `verify_signature` foreign function, statuses reduced to what the verifier needs.
+fn call_verify_signature(arguments: &[u8]) -> Result<Vec<u8>, ForeignCallError> {
+    match abi::call_foreign_function("verify_signature", arguments) {
+        Ok(answer) => Ok(answer.unwrap_or_default()),
+        // The ABI answers NotFound, or Unimplemented on hosts without foreign functions.
+        Err(abi::NOT_FOUND | abi::Status(12)) => {
+            let message = "verify_signature is not offered by this host";
+            logging::root_line(Level::Info, FILTER, message);
+            Err(ForeignCallError::NotFound)
+        }
+        Err(status) => Err(ForeignCallError::Failed(status.to_string())),
+    }
+}
+
+fn now_millis() -> u64 {
+    let now = match abi::current_time_nanos() {
+        Ok(nanos) => UNIX_EPOCH + std::time::Duration::from_nanos(nanos),
+        Err(_) => SystemTime::now(),
+    };
+    now.duration_since(UNIX_EPOCH).map_or(0, |since| {
+        u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+    })
+}

@@ -1,0 +1,55 @@
+//! Names of the filter's counters (`palisade_authn_*_total`).
+
+use crate::refusal::REASONS;
+
+pub const ALLOWED: &str = "palisade_authn_allowed_total";
+pub const DENIED: &str = "palisade_authn_denied_total";
+pub const ANONYMOUS: &str = "palisade_authn_anonymous_total";
+pub const CACHE_HITS: &str = "palisade_authn_cache_hits_total";
+pub const JWKS_FETCH_OK: &str = "palisade_authn_jwks_fetch_ok_total";
+pub const JWKS_FETCH_FAILED: &str = "palisade_authn_jwks_fetch_failed_total";
+
+/// The counter of refusals for one reason, e.g. `palisade_authn_denied_expired_total`.
+pub fn denied_for(reason: &str) -> String {
+    format!("palisade_authn_denied_{reason}_total")
+}
+
+/// Every counter the filter defines.
+pub fn names() -> Vec<String> {
+    let fixed = [
+        ALLOWED,
+        DENIED,
+        ANONYMOUS,
+        CACHE_HITS,
+        JWKS_FETCH_OK,
+        JWKS_FETCH_FAILED,
+    ];
+    let mut names: Vec<String> = fixed.iter().map(|name| name.to_string()).collect();
+    names.extend(REASONS.iter().map(|reason| denied_for(reason)));
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_prefixed_distinct_and_metric_safe() {
+        let names = names();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len());
+        for name in &names {
+            assert!(
+                name.starts_with("palisade_authn_") && name.ends_with("_total"),
+                "{name}"
+            );
+            assert!(
+                name.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{name}"
+            );
+        }
+    }
+}

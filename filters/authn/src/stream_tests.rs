@@ -1,0 +1,212 @@
+use super::*;
+use crate::cache::TokenCache;
+use crate::config::{self, Config};
+use crate::jwks::KeySet;
+use crate::keys::KeyStore;
+use crate::testing::*;
+use crate::verify::PureRustVerifier;
+use palisade_shared::host::FakeHost;
+use serde_json::{json, Value};
+use std::cell::RefCell;
+
+fn config(extra: Value) -> Config {
+    let mut config = json!({
+        "realm": "demo",
+        "providers": [{
+            "name": "idp", "issuer": ISSUER, "audiences": [AUDIENCE],
+            "jwks": {"cluster": "palisade_idp", "uri": "http://127.0.0.1:18081/jwks"}
+        }],
+        "openapi": serde_json::from_str::<Value>(
+            include_str!("../../../schemas/demo-api.openapi.json")).unwrap()
+    });
+    for (name, value) in extra.as_object().unwrap() {
+        config[name] = value.clone();
+    }
+    config::load(config.to_string().as_bytes()).unwrap()
+}
+
+fn run(config: &Config, headers: &[(&str, &str)]) -> (FakeHost, Handled) {
+    let keys = KeyStore::new(1);
+    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
+    let cache = RefCell::new(TokenCache::new(4));
+    let authenticator = Authenticator {
+        config,
+        keys: &keys,
+        cache: &cache,
+        verifier: &PureRustVerifier,
+    };
+    let host = FakeHost::with_request_headers(headers);
+    let handled = handle(&host, &authenticator);
+    (host, handled)
+}
+
+fn token() -> String {
+    es256_token(&json!({"alg": "ES256", "kid": "ec-1"}), &good_claims())
+}
+
+fn decision(host: &FakeHost) -> Value {
+    serde_json::from_slice(&host.properties.borrow()["palisade.decision.authn"]).unwrap()
+}
+
+const FORGED: [(&str, &str); 3] = [
+    ("x-palisade-subject", "admin"),
+    ("x-palisade-client-id", "root"),
+    ("x-palisade-scopes", "accounts:admin"),
+];
+
+#[test]
+fn a_valid_token_forwards_identity_and_stores_principal_and_decision() {
+    let auth = format!("Bearer {}", token());
+    let mut headers = vec![
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", auth.as_str()),
+    ];
+    headers.extend(FORGED);
+    let (host, handled) = run(&config(json!({})), &headers);
+    assert!(handled.proceed);
+    assert_eq!(
+        host.request_header("x-palisade-subject").as_deref(),
+        Some("alice")
+    );
+    assert_eq!(
+        host.request_header("x-palisade-client-id").as_deref(),
+        Some("demo-client")
+    );
+    assert_eq!(
+        host.request_header("x-palisade-scopes").as_deref(),
+        Some("accounts:read transfers:write")
+    );
+    assert_eq!(
+        host.request_header("authorization"),
+        None,
+        "the token is not forwarded"
+    );
+    let principal = palisade_shared::principal::Principal::load(&host)
+        .unwrap()
+        .unwrap();
+    assert_eq!(principal.id, "alice");
+    assert_eq!(decision(&host)["outcome"], "allow");
+    assert!(host.sent().is_none());
+}
+
+#[test]
+fn anonymous_calls_lose_forged_identity_headers() {
+    let mut headers = vec![(":method", "GET"), (":path", "/health")];
+    headers.extend(FORGED);
+    let (host, handled) = run(&config(json!({})), &headers);
+    assert!(handled.proceed);
+    for (name, _) in FORGED {
+        assert_eq!(host.request_header(name), None, "{name}");
+    }
+    let principal = palisade_shared::principal::Principal::load(&host)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        principal.kind,
+        palisade_shared::principal::PrincipalKind::Anonymous
+    );
+    assert_eq!(decision(&host)["reason"], "public_operation");
+}
+
+#[test]
+fn identity_headers_can_be_withheld_and_the_token_forwarded() {
+    let auth = format!("Bearer {}", token());
+    let mut headers = vec![
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", auth.as_str()),
+    ];
+    headers.extend(FORGED);
+    let config = config(json!({"forward_identity_headers": false, "forward_token": true}));
+    let (host, _) = run(&config, &headers);
+    for (name, _) in FORGED {
+        assert_eq!(host.request_header(name), None, "{name}");
+    }
+    assert_eq!(host.request_header("authorization"), Some(auth));
+}
+
+#[test]
+fn a_missing_token_gets_a_bare_bearer_challenge_and_a_problem() {
+    let headers = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("x-request-id", "req-1"),
+    ];
+    let (host, handled) = run(&config(json!({})), &headers);
+    assert!(!handled.proceed);
+    let sent = host.sent().unwrap();
+    assert_eq!(sent.status, 401);
+    assert_eq!(
+        sent.header("www-authenticate"),
+        Some("Bearer realm=\"demo\"")
+    );
+    assert_eq!(
+        sent.header("content-type"),
+        Some("application/problem+json")
+    );
+    let body = sent.json();
+    assert_eq!(body["type"], "urn:palisade:problem:missing-token");
+    assert_eq!(body["request_id"], "req-1");
+    assert_eq!(decision(&host)["reason"], "missing_token");
+}
+
+#[test]
+fn a_bad_token_is_refused_with_invalid_token_and_nothing_internal() {
+    let mut forged = token();
+    forged.push('A');
+    let auth = format!("Bearer {forged}");
+    let headers = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", auth.as_str()),
+    ];
+    let (host, _) = run(&config(json!({})), &headers);
+    let sent = host.sent().unwrap();
+    assert_eq!(sent.status, 401);
+    assert!(sent
+        .header("www-authenticate")
+        .unwrap()
+        .contains("error=\"invalid_token\""));
+    let body = String::from_utf8(sent.body.clone()).unwrap();
+    for secret in ["ec-1", "bad_signature", "kid", &forged] {
+        assert!(!body.contains(secret), "body leaks {secret}: {body}");
+    }
+    assert_eq!(decision(&host)["reason"], "bad_signature");
+    assert_eq!(decision(&host)["status"], 401);
+}
+
+#[test]
+fn an_unparseable_path_is_a_400_problem() {
+    let headers = [(":method", "GET"), (":path", "/a/%2F/b")];
+    let (host, handled) = run(&config(json!({})), &headers);
+    assert!(!handled.proceed);
+    let sent = host.sent().unwrap();
+    assert_eq!(sent.status, 400);
+    assert_eq!(sent.json()["type"], "urn:palisade:problem:invalid-path");
+}
+
+#[test]
+fn claims_with_line_breaks_are_not_forwarded_as_headers() {
+    let claims = {
+        let mut claims = good_claims();
+        claims["sub"] = json!("alice\r\nx-injected: 1");
+        claims
+    };
+    let auth = format!(
+        "Bearer {}",
+        es256_token(&json!({"alg": "ES256", "kid": "ec-1"}), &claims)
+    );
+    let headers = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", auth.as_str()),
+    ];
+    let (host, handled) = run(&config(json!({})), &headers);
+    assert!(handled.proceed);
+    assert_eq!(host.request_header("x-palisade-subject"), None);
+    assert_eq!(
+        host.request_header("x-palisade-client-id").as_deref(),
+        Some("demo-client")
+    );
+}

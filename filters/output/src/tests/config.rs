@@ -1,0 +1,62 @@
+//! Strict configuration: defaults, refusals that name the field, the demo contract compiles.
+
+use super::demo_document;
+use crate::config::{Config, Filter, DEFAULT_MAX_BODY_BYTES};
+use palisade_shared::config::parse;
+use serde_json::json;
+
+fn compile(config: serde_json::Value) -> Result<Filter, palisade_shared::config::ConfigError> {
+    parse::<Config>(config.to_string().as_bytes()).and_then(Filter::compile)
+}
+
+#[test]
+fn demo_contract_compiles_with_safe_defaults() {
+    let filter = compile(json!({"openapi": demo_document()})).unwrap();
+    assert_eq!(filter.max_body_bytes, DEFAULT_MAX_BODY_BYTES);
+    assert!(filter.security_headers);
+    assert!(!filter.plans.is_empty());
+}
+
+#[test]
+fn refuses_unknown_fields_naming_them() {
+    let err = compile(json!({"openapi": demo_document(), "max_body_byte": 10})).unwrap_err();
+    assert_eq!(err.field, "max_body_byte");
+    assert!(err.reason.contains("unknown field"), "{err}");
+}
+
+#[test]
+fn refuses_bad_values_naming_the_field() {
+    let table = [
+        (
+            json!({"openapi": demo_document(), "max_body_bytes": 0}),
+            "max_body_bytes",
+        ),
+        (
+            json!({"openapi": demo_document(), "max_body_bytes": 1u64 << 40}),
+            "max_body_bytes",
+        ),
+        (
+            json!({"openapi": demo_document(), "security_headers": "yes"}),
+            "security_headers",
+        ),
+        (
+            json!({"openapi": {"swagger": "2.0", "paths": {}}}),
+            "openapi.openapi",
+        ),
+        (json!({}), ""),
+    ];
+    for (config, field) in table {
+        let err = compile(config).unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+    }
+}
+
+#[test]
+fn refuses_a_response_schema_it_cannot_apply() {
+    let document = json!({"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {
+        "200": {"description": "d", "content": {"application/json": {"schema": {
+            "type": "object", "patternProperties": {"^a": {}}}}}}}}}}});
+    let err = compile(json!({"openapi": document})).unwrap_err();
+    assert_eq!(err.field, "openapi.paths./x.get.responses.200");
+    assert!(err.reason.contains("patternProperties"), "{err}");
+}
