@@ -92,9 +92,20 @@ impl Problem {
     /// Refuses the current request: records the deny decision for `stage` (for audit), then
     /// answers with this problem. Errors of either host call are returned for the log.
     pub fn refuse(&self, host: &dyn Host, stage: &str) -> Result<(), HostError> {
-        let recorded = Decision::deny(self.kind, self.status).store(host, stage);
         let request_id = crate::host::request_id(host);
-        self.send(host, request_id.as_deref())?;
+        self.refuse_with_id(host, stage, request_id.as_deref())
+    }
+
+    /// [`Problem::refuse`] for body phases, where Envoy no longer lets request headers be read:
+    /// the request id is the one kept from the headers phase.
+    pub fn refuse_with_id(
+        &self,
+        host: &dyn Host,
+        stage: &str,
+        request_id: Option<&str>,
+    ) -> Result<(), HostError> {
+        let recorded = Decision::deny(self.kind, self.status).store(host, stage);
+        self.send(host, request_id)?;
         recorded
     }
 

@@ -33,6 +33,20 @@ pub struct Config {
     /// Token-bucket rate limits, shared by every worker. Default: none.
     #[serde(default)]
     pub rate_limits: Vec<RateLimitConfig>,
+    /// How strictly request paths are read before matching. Default: every ambiguous form
+    /// (encoded slash, dot segment, `;`, double encoding…) refused with 400, trailing slash
+    /// significant.
+    #[serde(default)]
+    pub path: palisade_shared::path::PathOptions,
+    /// Largest request body read for `body` ownership rules; 413 above. Default 65536.
+    #[serde(default = "default_max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Hold the request headers while a body needed by an ownership rule is read, so that
+    /// nothing of a refused request reaches the upstream. Needs
+    /// `allow_on_headers_stop_iteration: true` in the plugin's Envoy config, or such requests
+    /// hang. Default false: headers go on and a refusal resets the upstream request.
+    #[serde(default)]
+    pub hold_request_headers: bool,
     /// Most requests in flight per principal (AC-10); 429 beyond. Default: unlimited.
     #[serde(default)]
     pub max_concurrent_per_principal: Option<u64>,
@@ -101,9 +115,11 @@ pub struct PolicyConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OwnershipConfig {
-    /// Name of the parameter. Required.
+    /// Name of the parameter; for `body`, a JSON pointer into the JSON request body such as
+    /// `/from` (an array there must hold only owned values). Required.
     pub param: String,
-    /// Where the parameter is: `path`, `query` or `header`. Default `path`.
+    /// Where the parameter is: `path`, `query`, `header` or `body`. Default `path`. A `body`
+    /// rule makes authz read the request body (up to `max_body_bytes`) before deciding.
     #[serde(default)]
     pub r#in: ParamLocation,
     /// Claim it is compared with (`sub`, or a claim authn keeps, e.g. `accounts`). Required.
@@ -125,6 +141,7 @@ pub enum ParamLocation {
     Path,
     Query,
     Header,
+    Body,
 }
 
 /// How an ownership parameter is compared with its claim.
@@ -198,6 +215,10 @@ fn default_class() -> String {
 
 fn default_classification() -> String {
     "internal".to_string()
+}
+
+fn default_max_body_bytes() -> usize {
+    65536
 }
 
 fn default_slots() -> u64 {

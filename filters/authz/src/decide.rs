@@ -44,6 +44,8 @@ pub struct Grant {
     pub would_deny: Option<&'static str>,
     /// Headers to add to the response (deprecation, sunset, successor link).
     pub response_headers: Vec<(&'static str, String)>,
+    /// Whether ownership rules bind body fields: the decision waits for [`decide_body`].
+    pub needs_body: bool,
 }
 
 /// The outcome: allow with a grant, or refuse with a problem.
@@ -73,7 +75,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Verdict {
         Ok(method) => method,
         Err(problem) => return refuse(problem),
     };
-    let path = match CanonicalPath::parse(request.path) {
+    let path = match CanonicalPath::parse_with(request.path, policy.config.path) {
         Ok(path) => path,
         Err(err) => {
             return refuse(
@@ -108,6 +110,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Verdict {
         path: params,
         query: query_pairs(&path.query),
         headers: request.headers.to_vec(),
+        body: None,
     };
     let facts = Facts {
         request,
@@ -122,6 +125,7 @@ pub fn decide(policy: &Policy, request: &Request) -> Verdict {
             principal,
             would_deny,
             response_headers: deprecation_headers(rule.deprecation.as_ref()),
+            needs_body: rule.ownership.iter().any(is_body_rule),
         }),
         Err(problem) => Verdict::Refuse {
             problem: with_deprecation(problem, rule.deprecation.as_ref()),
@@ -222,7 +226,7 @@ fn check_conditions(
             return Err(forbidden("classification"));
         }
     }
-    for ownership_rule in &rule.ownership {
+    for ownership_rule in rule.ownership.iter().filter(|r| !is_body_rule(r)) {
         match ownership::check(ownership_rule, facts.parameters, principal) {
             Ok(()) => {}
             Err(OwnershipError::DuplicateParameter) => {
@@ -239,6 +243,45 @@ fn check_conditions(
         return condition.check(facts, principal);
     }
     Ok(())
+}
+
+fn is_body_rule(rule: &crate::config::OwnershipConfig) -> bool {
+    rule.r#in == crate::config::ParamLocation::Body
+}
+
+/// The second half of a decision whose rule binds body fields: the JSON body (`None` when the
+/// request had none) against the body ownership rules. `Ok` carries a dry-run would-deny.
+pub fn decide_body(
+    policy: &Policy,
+    grant: &Grant,
+    body: Option<&[u8]>,
+) -> Result<Option<&'static str>, Problem> {
+    let Some(rule) = policy.rules.get(grant.rule_index) else {
+        return Err(Problem::new(403, "no-policy", "Forbidden"));
+    };
+    let body = match body.filter(|bytes| !bytes.is_empty()) {
+        None => None,
+        Some(bytes) => match palisade_shared::json::parse_strict(bytes, &Default::default()) {
+            Ok(value) => Some(value),
+            Err(err) => {
+                return Err(Problem::new(400, "invalid-body", "Invalid request body")
+                    .with_detail(err.reason()))
+            }
+        },
+    };
+    let parameters = Parameters {
+        body,
+        ..Parameters::default()
+    };
+    for ownership_rule in rule.ownership.iter().filter(|r| is_body_rule(r)) {
+        if ownership::check(ownership_rule, &parameters, &grant.principal).is_err() {
+            if rule.dry_run {
+                return Ok(Some("not-owner"));
+            }
+            return Err(Problem::new(403, "not-owner", "Forbidden"));
+        }
+    }
+    Ok(grant.would_deny)
 }
 
 fn deprecation_headers(deprecation: Option<&Deprecation>) -> Vec<(&'static str, String)> {

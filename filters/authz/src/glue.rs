@@ -1,9 +1,10 @@
 //! proxy-wasm entry: the root context compiles the policy; each stream reads, decides, acts.
 
 use crate::config::Config;
-use crate::decide::{decide, Grant, Request, Verdict};
+use crate::decide::{decide, decide_body, Grant, Request, Verdict};
 use crate::limits::{self, Admission};
 use crate::policy::Policy;
+use palisade_shared::abi;
 use palisade_shared::decision::{Decision, Outcome};
 use palisade_shared::host::{plugin_configuration, HeaderMap, Host, ProxyHost};
 use palisade_shared::logging::{self, Level};
@@ -66,6 +67,9 @@ impl RootContext for AuthzRoot {
             counters: self.counters.clone(),
             response_headers: Vec::new(),
             in_flight_key: None,
+            pending: None,
+            source: None,
+            request_id: None,
         }))
     }
 
@@ -82,12 +86,17 @@ struct AuthzStream {
     response_headers: Vec<(&'static str, String)>,
     /// Set while this stream holds a concurrency slot.
     in_flight_key: Option<String>,
+    /// An allowed request whose ownership rules wait for the body.
+    pending: Option<Grant>,
+    /// Kept from the headers phase: request headers cannot be read in body phases.
+    source: Option<String>,
+    request_id: Option<String>,
 }
 
 impl Context for AuthzStream {}
 
 impl HttpContext for AuthzStream {
-    fn on_http_request_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _headers: usize, end_of_stream: bool) -> Action {
         let host = ProxyHost;
         let headers = host.headers(HeaderMap::Request).unwrap_or_default();
         let find = |name: &str| {
@@ -106,8 +115,44 @@ impl HttpContext for AuthzStream {
             principal: Principal::load(&host).map_err(|_| ()),
         };
         let verdict = decide(&self.policy, &request);
-        let source = request.source_address.map(str::to_string);
-        self.act(&host, verdict, source.as_deref())
+        self.source = request.source_address.map(str::to_string);
+        self.request_id = find("x-request-id").map(str::to_string);
+        match verdict {
+            Verdict::Allow(grant) if grant.needs_body && end_of_stream => {
+                self.decide_body(&host, grant, None)
+            }
+            Verdict::Allow(grant) if grant.needs_body => {
+                self.pending = Some(grant);
+                if self.policy.config.hold_request_headers {
+                    Action::Pause
+                } else {
+                    Action::Continue
+                }
+            }
+            verdict => self.act(&host, verdict),
+        }
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        if self.pending.is_none() {
+            return Action::Continue;
+        }
+        let host = ProxyHost;
+        if body_size > self.policy.config.max_body_bytes {
+            let problem = Problem::new(413, "body-too-large", "Request body too large");
+            self.pending = None;
+            return self.refuse(&host, problem);
+        }
+        if !end_of_stream {
+            return Action::Pause;
+        }
+        let Some(grant) = self.pending.take() else {
+            return Action::Continue;
+        };
+        let body = abi::get_buffer(abi::REQUEST_BODY, 0, body_size)
+            .ok()
+            .flatten();
+        self.decide_body(&host, grant, Some(body.unwrap_or_default()))
     }
 
     fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
@@ -128,11 +173,27 @@ impl HttpContext for AuthzStream {
 }
 
 impl AuthzStream {
-    fn act(&mut self, host: &dyn Host, verdict: Verdict, source: Option<&str>) -> Action {
+    /// Finishes a decision that waited for the body (`None`: the request had none).
+    fn decide_body(&mut self, host: &dyn Host, mut grant: Grant, body: Option<Vec<u8>>) -> Action {
+        match decide_body(&self.policy, &grant, body.as_deref()) {
+            Ok(would_deny) => {
+                grant.would_deny = would_deny;
+                self.act(host, Verdict::Allow(grant))
+            }
+            Err(problem) => {
+                let _ = grant.operation.store(host);
+                self.refuse(host, problem)
+            }
+        }
+    }
+
+    fn act(&mut self, host: &dyn Host, verdict: Verdict) -> Action {
         match verdict {
             Verdict::Allow(grant) => {
                 let now_ms = unix_millis(host);
-                match limits::admit(&self.policy, &ProxySharedData, &grant, source, now_ms) {
+                let source = self.source.clone();
+                let store = &ProxySharedData;
+                match limits::admit(&self.policy, store, &grant, source.as_deref(), now_ms) {
                     Ok(admission) => self.allow(host, grant, admission),
                     Err(problem) => {
                         self.counters.increment("palisade_authz_rate_limited_total");
@@ -185,7 +246,7 @@ impl AuthzStream {
     fn refuse(&self, host: &dyn Host, problem: Problem) -> Action {
         self.log(Level::Debug, &format!("event=deny reason={}", problem.kind));
         self.counters.increment("palisade_authz_denied_total");
-        if let Err(err) = problem.refuse(host, STAGE) {
+        if let Err(err) = problem.refuse_with_id(host, STAGE, self.request_id.as_deref()) {
             self.counters.increment("palisade_authz_errors_total");
             self.log(Level::Error, &format!("event=reply_failed {err}"));
         }

@@ -10,6 +10,7 @@
 //! concurrency cap (429). It reads the principal that authn left in filter state and hands the
 //! matched operation (`palisade.operation`) and its decision (`palisade.decision.authz`) on.
 
+pub mod cel;
 mod classes;
 pub mod condition;
 pub mod config;

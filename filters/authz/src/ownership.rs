@@ -22,15 +22,18 @@ pub struct Parameters {
     /// Decoded query pairs; `None` when the query string is malformed.
     pub query: Option<Vec<(String, String)>>,
     pub headers: Vec<(String, String)>,
+    /// The JSON request body, once read; `None` before or when there is none.
+    pub body: Option<Value>,
 }
 
 impl Parameters {
     /// Every value of the named parameter at its location.
-    fn values(&self, rule: &OwnershipConfig) -> Vec<&str> {
+    fn values(&self, rule: &OwnershipConfig) -> Vec<String> {
         let pairs: &[(String, String)] = match rule.r#in {
             ParamLocation::Path => &self.path,
             ParamLocation::Query => self.query.as_deref().unwrap_or_default(),
             ParamLocation::Header => &self.headers,
+            ParamLocation::Body => return self.body_values(&rule.param).unwrap_or_default(),
         };
         let matches_name = |name: &str| match rule.r#in {
             ParamLocation::Header => name.eq_ignore_ascii_case(&rule.param),
@@ -39,8 +42,28 @@ impl Parameters {
         pairs
             .iter()
             .filter(|(name, _)| matches_name(name))
-            .map(|(_, value)| value.as_str())
+            .map(|(_, value)| value.clone())
             .collect()
+    }
+
+    /// The scalar at a JSON pointer of the body; `None` when absent or not a scalar.
+    fn body_scalar(value: &Value) -> Option<String> {
+        match value {
+            Value::String(text) => Some(text.clone()),
+            Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        }
+    }
+
+    fn body_values(&self, pointer: &str) -> Option<Vec<String>> {
+        let found = self.body.as_ref()?.pointer(pointer)?;
+        match found {
+            Value::Array(items) if !items.is_empty() => items
+                .iter()
+                .map(Self::body_scalar)
+                .collect::<Option<Vec<_>>>(),
+            scalar => Self::body_scalar(scalar).map(|one| vec![one]),
+        }
     }
 }
 
@@ -58,9 +81,24 @@ pub fn check(
         return Ok(());
     }
     let values = params.values(rule);
+    if rule.r#in == ParamLocation::Body {
+        // Every element of a body array must be owned; the strict JSON reader already refused
+        // duplicate keys, so one pointer names one place.
+        if values.is_empty() {
+            return Err(OwnershipError::MissingParameter);
+        }
+        let all_owned = values
+            .iter()
+            .all(|value| claim_holds(principal, rule, value));
+        return if all_owned {
+            Ok(())
+        } else {
+            Err(OwnershipError::NotOwner)
+        };
+    }
     let value = match values.as_slice() {
         [] => return Err(OwnershipError::MissingParameter),
-        [one] => *one,
+        [one] => one.as_str(),
         _ => return Err(OwnershipError::DuplicateParameter),
     };
     // A header value joined by Envoy from repeated headers is also a duplicate.
@@ -235,6 +273,73 @@ mod tests {
                     ..Default::default()
                 },
                 Err(OwnershipError::DuplicateParameter),
+            ),
+        ];
+        for (rule, params, expected) in cases {
+            assert_eq!(check(rule, &params, &alice()), expected, "{params:?}");
+        }
+    }
+
+    #[test]
+    fn body_pointers_bind_scalars_and_every_array_element() {
+        let from = rule(
+            "/from",
+            ParamLocation::Body,
+            "accounts",
+            OwnershipMatch::Member,
+        );
+        let batch = rule(
+            "/items",
+            ParamLocation::Body,
+            "accounts",
+            OwnershipMatch::Member,
+        );
+        let body = |value: Value| Parameters {
+            body: Some(value),
+            ..Default::default()
+        };
+        let cases: Vec<(&OwnershipConfig, Parameters, Result<(), OwnershipError>)> = vec![
+            (&from, body(json!({"from": "a1"})), Ok(())),
+            (
+                &from,
+                body(json!({"from": "a2"})),
+                Err(OwnershipError::NotOwner),
+            ),
+            (
+                &from,
+                body(json!({"to": "a1"})),
+                Err(OwnershipError::MissingParameter),
+            ),
+            (
+                &from,
+                body(json!({"from": {"id": "a1"}})),
+                Err(OwnershipError::MissingParameter),
+            ),
+            (
+                &from,
+                body(json!({"from": null})),
+                Err(OwnershipError::MissingParameter),
+            ),
+            (
+                &from,
+                Parameters::default(),
+                Err(OwnershipError::MissingParameter),
+            ),
+            (&batch, body(json!({"items": ["a1", "a3"]})), Ok(())),
+            (
+                &batch,
+                body(json!({"items": ["a1", "a2"]})),
+                Err(OwnershipError::NotOwner),
+            ),
+            (
+                &batch,
+                body(json!({"items": []})),
+                Err(OwnershipError::MissingParameter),
+            ),
+            (
+                &batch,
+                body(json!({"items": ["a1", {"x": 1}]})),
+                Err(OwnershipError::MissingParameter),
             ),
         ];
         for (rule, params, expected) in cases {

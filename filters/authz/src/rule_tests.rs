@@ -355,3 +355,63 @@ fn refuses_inconsistent_limits_and_policies() {
         assert_eq!(err.field, field, "{err}");
     }
 }
+
+#[test]
+fn cel_conditions_see_the_request_the_principal_and_the_time() {
+    let policy = policy(json!({"policies": {"listTransfers": {"condition":
+        "principal.claims.tier == 'gold' && request.headers['x-tenant'] == 't1' \
+         && request.query.limit == '10' && source.address.startsWith('10.') \
+         && now > timestamp('2020-01-01T00:00:00Z') && 'transfers:write' in principal.scopes"
+    }, "getAccount": {"scopes_all": ["accounts:read"],
+        "condition": "path.accountId.startsWith('a') && principal.kind == 'jwt'"}}}));
+    let gold = || alice(&["transfers:write"], &[], json!({"tier": "gold"}));
+    let headers = [("x-tenant", "t1")];
+    granted(run(&policy, "GET", "/transfers?limit=10", &headers, gold()));
+    let silver = alice(&["transfers:write"], &[], json!({"tier": "silver"}));
+    let problem = refused(run(&policy, "GET", "/transfers?limit=10", &headers, silver));
+    assert_eq!((problem.status, problem.kind), (403, "condition-failed"));
+    // A missing claim or header is an evaluation error: denied, never allowed.
+    let no_tier = alice(&["transfers:write"], &[], json!({}));
+    let problem = refused(run(
+        &policy,
+        "GET",
+        "/transfers?limit=10",
+        &headers,
+        no_tier,
+    ));
+    assert_eq!(problem.kind, "condition-error");
+    assert_eq!(
+        refused(run(&policy, "GET", "/transfers?limit=10", &[], gold())).kind,
+        "condition-error"
+    );
+    // A repeated query parameter could show the condition one value and the upstream another.
+    let problem = refused(run(
+        &policy,
+        "GET",
+        "/transfers?limit=10&limit=99",
+        &headers,
+        gold(),
+    ));
+    assert_eq!((problem.status, problem.kind), (400, "duplicate-parameter"));
+    let reader = || alice(&["accounts:read"], &[], json!({"accounts": ["b1"]}));
+    granted(run(&policy, "GET", "/accounts/a1", &[], reader()));
+    assert_eq!(
+        refused(run(&policy, "GET", "/accounts/b1", &[], reader())).kind,
+        "condition-failed"
+    );
+}
+
+#[test]
+fn refuses_conditions_that_do_not_compile_or_read_unknown_variables() {
+    for condition in ["principal.id ==", "principle.id == 'x'", "size(", "1 +"] {
+        let mut config = json!({"openapi": document()});
+        config["policies"] = json!({"getAccount": {"condition": condition}});
+        let err = palisade_shared::config::parse::<Config>(config.to_string().as_bytes())
+            .and_then(Policy::compile)
+            .unwrap_err();
+        assert_eq!(
+            err.field, "policies.getAccount.condition",
+            "{condition}: {err}"
+        );
+    }
+}

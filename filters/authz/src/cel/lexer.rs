@@ -1,5 +1,6 @@
 //! Splits CEL source text into tokens.
 
+use super::convert::parse_double;
 use super::error::{CompileError, CompileErrorKind};
 use super::strings;
 
@@ -52,8 +53,23 @@ pub(crate) struct Spanned<'a> {
 
 /// Words CEL reserves; none may name a variable, field or function.
 const RESERVED: &[&str] = &[
-    "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
-    "package", "namespace", "return", "var", "void", "while",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
 ];
 
 /// Tokenizes the whole source; the last token is always `Eof`.
@@ -138,7 +154,10 @@ impl<'a> Lexer<'a> {
 
     fn word(&mut self) -> Result<Token<'a>, CompileError> {
         let start = self.pos;
-        while self.peek(0).is_some_and(|c| c == b'_' || c.is_ascii_alphanumeric()) {
+        while self
+            .peek(0)
+            .is_some_and(|c| c == b'_' || c.is_ascii_alphanumeric())
+        {
             self.pos += 1;
         }
         let word = self.source.get(start..self.pos).unwrap_or_default();
@@ -154,15 +173,25 @@ impl<'a> Lexer<'a> {
         })
     }
 
-    fn number(&mut self) -> Result<Token<'a>, CompileError> {
+    /// `0x1f`: hexadecimal int or uint.
+    fn hex_number(&mut self) -> Result<Token<'a>, CompileError> {
         let start = self.pos;
-        if self.peek(0) == Some(b'0') && matches!(self.peek(1), Some(b'x' | b'X')) {
-            self.pos += 2;
-            let digits = self.take_while(|c| c.is_ascii_hexdigit());
-            let value = u64::from_str_radix(digits, 16)
-                .map_err(|_| CompileError::new(start, CompileErrorKind::IntegerOutOfRange))?;
-            return Ok(self.integer_suffix(value));
+        self.pos += 2;
+        let digits = self.take_while(|c| c.is_ascii_hexdigit());
+        if digits.is_empty() {
+            return Err(CompileError::new(start, CompileErrorKind::InvalidNumber));
         }
+        let value = u64::from_str_radix(digits, 16)
+            .map_err(|_| CompileError::new(start, CompileErrorKind::IntegerOutOfRange))?;
+        Ok(self.integer_suffix(value))
+    }
+
+    /// Decimal int, uint (`1u`) or double (`1.5`, `.5`, `1e3`).
+    fn number(&mut self) -> Result<Token<'a>, CompileError> {
+        if self.peek(0) == Some(b'0') && matches!(self.peek(1), Some(b'x' | b'X')) {
+            return self.hex_number();
+        }
+        let start = self.pos;
         let digits = self.take_while(|c| c.is_ascii_digit());
         let mut is_double = false;
         if self.peek(0) == Some(b'.') && self.peek(1).is_some_and(|c| c.is_ascii_digit()) {
@@ -182,9 +211,8 @@ impl<'a> Lexer<'a> {
         }
         if is_double {
             let text = self.source.get(start..self.pos).unwrap_or_default();
-            let value = text
-                .parse::<f64>()
-                .map_err(|_| CompileError::new(start, CompileErrorKind::InvalidNumber))?;
+            let value = parse_double(text)
+                .ok_or(CompileError::new(start, CompileErrorKind::InvalidNumber))?;
             return Ok(Token::Double(value));
         }
         let value = digits
