@@ -133,17 +133,44 @@ fn written_policy<'a>(config: &'a Config, operation: &Operation) -> Option<&'a P
         .and_then(|written| written.policy.as_ref())
 }
 
+/// The document's policy for an operation: `x-palisade-policy`, or the shorthands
+/// `x-palisade-scopes`, `x-palisade-roles` and `x-palisade-classification`.
 fn document_policy(
     operation: &Operation,
     field: &str,
 ) -> Result<Option<PolicyConfig>, ConfigError> {
-    let Some(value) = operation.spec.get(POLICY_EXTENSION) else {
-        return Ok(None);
+    let spec = &operation.spec;
+    let shorthand = SHORTHANDS.iter().any(|(name, _)| spec.get(name).is_some());
+    let value = match spec.get(POLICY_EXTENSION) {
+        Some(_) if shorthand => {
+            return Err(ConfigError::new(
+                field.to_string(),
+                "x-palisade-policy cannot be combined with its shorthands",
+            ))
+        }
+        Some(value) => value.clone(),
+        None if shorthand => {
+            let mut policy = serde_json::Map::new();
+            for (name, key) in SHORTHANDS {
+                if let Some(value) = spec.get(name) {
+                    policy.insert(key.to_string(), value.clone());
+                }
+            }
+            Value::Object(policy)
+        }
+        None => return Ok(None),
     };
-    serde_json::from_value::<PolicyConfig>(value.clone())
+    serde_json::from_value::<PolicyConfig>(value)
         .map(Some)
         .map_err(|err| ConfigError::new(format!("{field}.{POLICY_EXTENSION}"), err.to_string()))
 }
+
+/// Operation extensions that stand for one field of `x-palisade-policy`.
+const SHORTHANDS: [(&str, &str); 3] = [
+    ("x-palisade-scopes", "scopes_all"),
+    ("x-palisade-roles", "roles_any"),
+    ("x-palisade-classification", "classification"),
+];
 
 /// A policy's own scopes when it names any; otherwise what `fallback` says.
 fn access_of(policy: &PolicyConfig, fallback: &Security) -> Access {

@@ -415,3 +415,38 @@ fn refuses_conditions_that_do_not_compile_or_read_unknown_variables() {
         );
     }
 }
+
+#[test]
+fn document_shorthand_extensions_set_scopes_roles_and_classification() {
+    let document = json!({"openapi": "3.1.0", "paths": {"/ops": {"get": {
+        "operationId": "ops", "x-palisade-scopes": ["ops:read"], "x-palisade-roles": ["operator"],
+        "x-palisade-classification": "internal"}}}});
+    let config =
+        json!({"openapi": document, "consumer_classes": {"allowed": {"staff": ["internal"]}}});
+    let policy =
+        Policy::compile(palisade_shared::config::parse(config.to_string().as_bytes()).unwrap())
+            .unwrap();
+    let staff = || {
+        alice(
+            &["ops:read"],
+            &["operator"],
+            json!({"consumer_class": "staff"}),
+        )
+    };
+    granted(run(&policy, "GET", "/ops", &[], staff()));
+    let no_role = alice(&["ops:read"], &[], json!({"consumer_class": "staff"}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/ops", &[], no_role)).kind,
+        "insufficient-role"
+    );
+    let no_scope = alice(&[], &["operator"], json!({"consumer_class": "staff"}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/ops", &[], no_scope)).kind,
+        "insufficient-scope"
+    );
+    let outsider = alice(&["ops:read"], &["operator"], json!({}));
+    assert_eq!(
+        refused(run(&policy, "GET", "/ops", &[], outsider)).kind,
+        "classification"
+    );
+}
