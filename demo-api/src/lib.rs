@@ -10,5 +10,6 @@ mod recorder;
 mod routes;
 mod server;
 mod store;
+mod wire;
 
 pub use server::DemoApi;

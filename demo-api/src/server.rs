@@ -1,20 +1,23 @@
 //! The HTTP glue: tiny_http workers around the pure [`routes::handle`] and the recorder.
 
-use std::io::{self, Cursor, Read};
+use std::io::{self, BufReader};
+use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use serde_json::json;
-use tiny_http::{Header, Request, Response, Server};
 
 use crate::recorder::{RecordedRequest, Recorder};
 use crate::routes::{self, Reply};
 use crate::store::Bank;
+use crate::wire::{self, WireRequest};
 
-/// Request bodies beyond this are cut off; the gateway's own limits are far lower.
-const MAX_BODY_BYTES: u64 = 4 * 1024 * 1024;
-const WORKERS: usize = 4;
+/// Request bodies beyond this are refused; the gateway's own limits are far lower.
+const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// An idle keep-alive connection is closed after this long.
+const IDLE: Duration = Duration::from_secs(60);
 const RECORDED_PATH: &str = "/__recorded";
 
 struct State {
@@ -22,40 +25,30 @@ struct State {
     recorder: Recorder,
 }
 
-/// A running demo API; dropping it stops the workers.
+/// A running demo API; dropping it stops accepting connections.
 pub struct DemoApi {
     port: u16,
-    server: Arc<Server>,
     stopping: Arc<AtomicBool>,
-    workers: Vec<JoinHandle<()>>,
+    acceptor: Option<JoinHandle<()>>,
 }
 
 impl DemoApi {
-    /// Listens on 127.0.0.1:`port` (0 picks a free port) with freshly seeded accounts.
+    /// Listens on 127.0.0.1:`port` (0 picks a free port) with freshly seeded accounts. Each
+    /// connection gets its own thread, so a slow answer never holds up another client.
     pub fn start(port: u16) -> io::Result<DemoApi> {
-        let server = Server::http(("127.0.0.1", port)).map_err(io::Error::other)?;
-        let server = Arc::new(server);
-        let port = server
-            .server_addr()
-            .to_ip()
-            .map_or(port, |addr| addr.port());
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let port = listener.local_addr()?.port();
         let state = Arc::new(Mutex::new(State {
             bank: Bank::seeded(),
             recorder: Recorder::default(),
         }));
         let stopping = Arc::new(AtomicBool::new(false));
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let (server, state) = (Arc::clone(&server), Arc::clone(&state));
-                let stopping = Arc::clone(&stopping);
-                thread::spawn(move || serve(&server, &state, &stopping))
-            })
-            .collect();
+        let flag = Arc::clone(&stopping);
+        let acceptor = thread::spawn(move || accept(&listener, &state, &flag));
         Ok(DemoApi {
             port,
-            server,
             stopping,
-            workers,
+            acceptor: Some(acceptor),
         })
     }
 
@@ -66,8 +59,8 @@ impl DemoApi {
 
     /// Serves until the process ends.
     pub fn wait(mut self) {
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
         }
     }
 }
@@ -75,60 +68,84 @@ impl DemoApi {
 impl Drop for DemoApi {
     fn drop(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
-        for _ in &self.workers {
-            self.server.unblock();
-        }
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
+        // Wake the acceptor with a connection of our own.
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(acceptor) = self.acceptor.take() {
+            let _ = acceptor.join();
         }
     }
 }
 
-fn serve(server: &Server, state: &Mutex<State>, stopping: &AtomicBool) {
+fn accept(listener: &TcpListener, state: &Arc<Mutex<State>>, stopping: &AtomicBool) {
+    for stream in listener.incoming() {
+        if stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(stream) = stream else {
+            continue;
+        };
+        let state = Arc::clone(state);
+        thread::spawn(move || serve(stream, &state));
+    }
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
     loop {
-        // An error is either our own unblock (stop) or a failed accept (keep serving).
-        let mut request = match server.recv() {
-            Ok(request) => request,
-            Err(_) if stopping.load(Ordering::SeqCst) => return,
-            Err(_) => continue,
+        let request = match wire::read_request(&mut reader, MAX_BODY_BYTES) {
+            Ok(Some(request)) => request,
+            Ok(None) => return,
+            Err(_) => {
+                let reply = Reply::problem(400, "malformed request");
+                let _ = respond(&mut writer, reply, true);
+                let _ = writer.shutdown(Shutdown::Both);
+                return;
+            }
         };
-        let mut body = Vec::new();
-        let read = request
-            .as_reader()
-            .take(MAX_BODY_BYTES)
-            .read_to_end(&mut body);
-        let reply = match read {
-            Ok(_) => answer(state, &request, &body),
-            Err(_) => Reply::problem(400, "unreadable body"),
-        };
-        let _ = request.respond(to_response(reply));
+        pause_if_asked(&request);
+        let close = request.wants_close();
+        let reply = answer(state, &request);
+        if respond(&mut writer, reply, close).is_err() || close {
+            return;
+        }
     }
 }
 
-fn answer(state: &Mutex<State>, request: &Request, body: &[u8]) -> Reply {
-    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
-    let method = request.method().as_str().to_string();
-    let target = request.url().to_string();
+/// Longest pause a client may ask for with `x-demo-delay-ms`.
+const MAX_DELAY_MS: u64 = 3000;
 
-    if target == RECORDED_PATH {
-        return recorded(&mut state.recorder, &method);
+/// Holds the answer for `x-demo-delay-ms` milliseconds (at most [`MAX_DELAY_MS`]), so that
+/// tests can keep requests in flight (concurrency limits, timeouts).
+fn pause_if_asked(request: &WireRequest) {
+    let delay = request
+        .header("x-demo-delay-ms")
+        .and_then(|value| value.parse::<u64>().ok());
+    if let Some(delay) = delay {
+        thread::sleep(Duration::from_millis(delay.min(MAX_DELAY_MS)));
+    }
+}
+
+fn answer(state: &Mutex<State>, request: &WireRequest) -> Reply {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    if request.target == RECORDED_PATH {
+        return recorded(&mut state.recorder, &request.method);
     }
     state.recorder.record(RecordedRequest {
-        method: method.clone(),
-        path: target.clone(),
-        headers: request
-            .headers()
-            .iter()
-            .map(|h| {
-                (
-                    h.field.as_str().as_str().to_ascii_lowercase(),
-                    h.value.to_string(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(body).into_owned(),
+        method: request.method.clone(),
+        path: request.target.clone(),
+        headers: request.headers.clone(),
+        body: String::from_utf8_lossy(&request.body).into_owned(),
     });
-    routes::handle(&mut state.bank, &method, &target, body)
+    routes::handle(
+        &mut state.bank,
+        &request.method,
+        &request.target,
+        &request.body,
+    )
 }
 
 fn recorded(recorder: &mut Recorder, method: &str) -> Reply {
@@ -142,8 +159,7 @@ fn recorded(recorder: &mut Recorder, method: &str) -> Reply {
     }
 }
 
-fn to_response(reply: Reply) -> Response<Cursor<Vec<u8>>> {
-    let mut response = Response::from_data(reply.body.into_bytes()).with_status_code(reply.status);
+fn respond(writer: &mut TcpStream, reply: Reply, close: bool) -> io::Result<()> {
     // Headers that betray the stack: the output filter is expected to remove them.
     let mut headers = vec![
         ("Server", "demo-bank/1.4.2 (palisade-demo-api)"),
@@ -152,10 +168,5 @@ fn to_response(reply: Reply) -> Response<Cursor<Vec<u8>>> {
     if let Some(content_type) = reply.content_type {
         headers.push(("Content-Type", content_type));
     }
-    for (name, value) in headers {
-        if let Ok(header) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(header);
-        }
-    }
-    response
+    wire::write_response(writer, reply.status, &headers, reply.body.as_bytes(), close)
 }

@@ -357,3 +357,35 @@ fn cel_conditions_and_consumer_classes_decide_through_envoy() {
     // Tokens carry no consumer class here, so the caller is `public`: partner data is closed.
     assert_problem(&stack.get("/accounts", Some(&token)).unwrap(), 403, "classification");
 }
+
+#[test]
+fn concurrent_requests_per_principal_are_capped_across_workers() {
+    let stack = Stack::builder()
+        .filters(&[Filter::Authn, Filter::Authz])
+        .concurrency(2)
+        .patch(Filter::Authz, json!({"max_concurrent_per_principal": 2}))
+        .start()
+        .unwrap();
+    stack.wait_for_authn("reader-client").unwrap();
+    let token = stack.token("reader-client").unwrap();
+    let port = stack.ports().envoy;
+    let statuses: Vec<u16> = (0..5)
+        .map(|_| {
+            let token = token.clone();
+            std::thread::spawn(move || {
+                let request = Request::get("/accounts/a1")
+                    .bearer(&token)
+                    .header("x-demo-delay-ms", "1500");
+                Connection::open(port).unwrap().send(&request).unwrap().status
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|worker| worker.join().unwrap())
+        .collect();
+    let allowed = statuses.iter().filter(|s| **s == 200).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((allowed, limited), (2, 3), "{statuses:?}");
+    // Finished requests give their slots back.
+    assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 200);
+}
