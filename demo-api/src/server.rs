@@ -91,6 +91,9 @@ fn accept(listener: &TcpListener, state: &Arc<Mutex<State>>, stopping: &AtomicBo
 
 fn serve(stream: TcpStream, state: &Mutex<State>) {
     let _ = stream.set_read_timeout(Some(IDLE));
+    // Answers go out in one write; without this, Nagle's algorithm meets the peer's delayed
+    // acknowledgement and every keep-alive answer waits tens of milliseconds.
+    let _ = stream.set_nodelay(true);
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };

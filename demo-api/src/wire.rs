@@ -157,8 +157,9 @@ pub fn write_response(
         head.push_str("connection: close\r\n");
     }
     head.push_str("\r\n");
-    writer.write_all(head.as_bytes())?;
-    writer.write_all(body)?;
+    let mut message = head.into_bytes();
+    message.extend_from_slice(body);
+    writer.write_all(&message)?;
     writer.flush()
 }
 

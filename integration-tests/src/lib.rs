@@ -55,6 +55,7 @@
 //! (clippy only exempts `#[test]` functions themselves). Run one file with
 //! `make build && cargo test -p palisade-integration-tests --test <file> -- --test-threads=2`.
 
+pub mod bench;
 pub mod cpu;
 pub mod error;
 pub mod http;

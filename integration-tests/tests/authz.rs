@@ -18,9 +18,16 @@ use std::sync::Arc;
 
 fn assert_problem(response: &Response, status: u16, kind: &str) {
     assert_eq!(response.status, status, "{}", response.text());
-    assert_eq!(response.header("content-type"), Some("application/problem+json"));
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
     let body = response.json().unwrap();
-    assert_eq!(body["type"], format!("urn:palisade:problem:{kind}"), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("urn:palisade:problem:{kind}"),
+        "{body}"
+    );
 }
 
 fn authn_and_authz(patch: Value) -> Stack {
@@ -56,30 +63,53 @@ fn scopes_methods_and_unknown_paths_are_decided_by_the_inventory() {
     let reader = stack.token("reader-client").unwrap();
     let writer = stack.token("demo-client").unwrap();
 
-    assert_eq!(stack.get("/accounts/a1", Some(&reader)).unwrap().status, 200);
+    assert_eq!(
+        stack.get("/accounts/a1", Some(&reader)).unwrap().status,
+        200
+    );
     let transfer = Request::new("POST", "/transfers")
         .bearer(&reader)
         .json(&json!({"from": "a1", "to": "a2", "amount": 1, "currency": "EUR"}));
     let refused = stack.send(&transfer).unwrap();
     assert_problem(&refused, 403, "insufficient-scope");
     let challenge = refused.header("www-authenticate").unwrap();
-    assert!(challenge.contains("error=\"insufficient_scope\""), "{challenge}");
-    assert!(challenge.contains("scope=\"transfers:write\""), "{challenge}");
+    assert!(
+        challenge.contains("error=\"insufficient_scope\""),
+        "{challenge}"
+    );
+    assert!(
+        challenge.contains("scope=\"transfers:write\""),
+        "{challenge}"
+    );
 
     let close = Request::new("DELETE", "/accounts/a1").bearer(&writer);
     assert_problem(&stack.send(&close).unwrap(), 403, "insufficient-scope");
-    assert_problem(&stack.get("/admin", Some(&writer)).unwrap(), 404, "not-found");
-    let put = stack.send(&Request::new("PUT", "/accounts/a1").bearer(&writer)).unwrap();
+    assert_problem(
+        &stack.get("/admin", Some(&writer)).unwrap(),
+        404,
+        "not-found",
+    );
+    let put = stack
+        .send(&Request::new("PUT", "/accounts/a1").bearer(&writer))
+        .unwrap();
     assert_problem(&put, 405, "method-not-allowed");
     assert_eq!(put.header("allow"), Some("GET, DELETE"));
-    let trace = stack.send(&Request::new("TRACE", "/accounts/a1").bearer(&writer)).unwrap();
-    assert!(trace.status == 405 || trace.status == 400, "{}", trace.status);
+    let trace = stack
+        .send(&Request::new("TRACE", "/accounts/a1").bearer(&writer))
+        .unwrap();
+    assert!(
+        trace.status == 405 || trace.status == 400,
+        "{}",
+        trace.status
+    );
     let overridden = Request::get("/transfers")
         .bearer(&writer)
         .header("x-http-method-override", "POST");
     assert_problem(&stack.send(&overridden).unwrap(), 400, "method-override");
     assert_eq!(stack.get("/health", None).unwrap().status, 200);
-    let allowed = stack.counter("wasmcustom.palisade_authz_allowed_total").unwrap();
+    let allowed = stack
+        .counter("wasmcustom.palisade_authz_allowed_total")
+        .unwrap();
     assert!(allowed.unwrap_or(0) >= 2);
 }
 
@@ -134,15 +164,27 @@ fn path_tricks_never_reach_the_upstream() {
             connection = Connection::open(stack.ports().envoy).unwrap();
         }
     }
-    let reached: Vec<String> = stack.recorded().unwrap().iter().map(|r| r.path.clone()).collect();
+    let reached: Vec<String> = stack
+        .recorded()
+        .unwrap()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
     assert!(reached.is_empty(), "reached the upstream: {reached:?}");
 
     let encoded = stack.get("/%61ccounts/a%31", Some(&token)).unwrap();
     assert_eq!(encoded.status, 200, "{}", encoded.text());
     let dotted = stack.get("/health/../accounts/a1", Some(&token)).unwrap();
-    assert!(dotted.status == 200 || dotted.status == 400, "{}", dotted.status);
+    assert!(
+        dotted.status == 200 || dotted.status == 400,
+        "{}",
+        dotted.status
+    );
     let reached = stack.recorded().unwrap();
-    assert!(reached.iter().all(|r| !r.path.contains("..")), "{reached:?}");
+    assert!(
+        reached.iter().all(|r| !r.path.contains("..")),
+        "{reached:?}"
+    );
 }
 
 #[test]
@@ -170,17 +212,44 @@ fn ownership_binds_path_query_and_body_parameters_to_the_caller() {
     let a1 = token_with(&stack, "demo-client", json!({"sub": "a1"}));
 
     assert_eq!(stack.get("/accounts/a1", Some(&a1)).unwrap().status, 200);
-    assert_problem(&stack.get("/accounts/a2", Some(&a1)).unwrap(), 403, "not-owner");
-    assert_problem(&stack.get("/accounts/A1", Some(&a1)).unwrap(), 403, "not-owner");
-    assert_eq!(stack.get("/accounts/%61%31", Some(&a1)).unwrap().status, 200);
+    assert_problem(
+        &stack.get("/accounts/a2", Some(&a1)).unwrap(),
+        403,
+        "not-owner",
+    );
+    assert_problem(
+        &stack.get("/accounts/A1", Some(&a1)).unwrap(),
+        403,
+        "not-owner",
+    );
+    assert_eq!(
+        stack.get("/accounts/%61%31", Some(&a1)).unwrap().status,
+        200
+    );
 
-    assert_eq!(stack.get("/accounts?owner=a1", Some(&a1)).unwrap().status, 200);
-    for query in ["owner=a1&owner=a2", "owner=a2&owner=a1", "owner=a1&%6fwner=a2", "owner=a1&owner=a1"] {
+    assert_eq!(
+        stack.get("/accounts?owner=a1", Some(&a1)).unwrap().status,
+        200
+    );
+    for query in [
+        "owner=a1&owner=a2",
+        "owner=a2&owner=a1",
+        "owner=a1&%6fwner=a2",
+        "owner=a1&owner=a1",
+    ] {
         let response = stack.get(&format!("/accounts?{query}"), Some(&a1)).unwrap();
         assert_problem(&response, 400, "duplicate-parameter");
     }
-    assert_problem(&stack.get("/accounts?owner=a2", Some(&a1)).unwrap(), 403, "not-owner");
-    assert_problem(&stack.get("/accounts", Some(&a1)).unwrap(), 403, "not-owner");
+    assert_problem(
+        &stack.get("/accounts?owner=a2", Some(&a1)).unwrap(),
+        403,
+        "not-owner",
+    );
+    assert_problem(
+        &stack.get("/accounts", Some(&a1)).unwrap(),
+        403,
+        "not-owner",
+    );
 
     stack.clear_recorded().unwrap();
     let transfer = |body: &str| {
@@ -192,12 +261,24 @@ fn ownership_binds_path_query_and_body_parameters_to_the_caller() {
     };
     let own = transfer(r#"{"from":"a1","to":"a2","amount":1,"currency":"EUR"}"#);
     assert_eq!(own.status, 201, "{}", own.text());
-    assert_problem(&transfer(r#"{"from":"a2","to":"a1","amount":1,"currency":"EUR"}"#), 403, "not-owner");
-    assert_problem(&transfer(r#"{"from":"a1","from":"a2","to":"a1","amount":1}"#), 400, "invalid-body");
+    assert_problem(
+        &transfer(r#"{"from":"a2","to":"a1","amount":1,"currency":"EUR"}"#),
+        403,
+        "not-owner",
+    );
+    assert_problem(
+        &transfer(r#"{"from":"a1","from":"a2","to":"a1","amount":1}"#),
+        400,
+        "invalid-body",
+    );
     assert_problem(&transfer(r#"{"to":"a1","amount":1}"#), 403, "not-owner");
     assert_problem(&transfer("not json"), 400, "invalid-body");
     let reached = stack.recorded().unwrap();
-    assert_eq!(reached.len(), 1, "only the owned transfer reaches the API: {reached:?}");
+    assert_eq!(
+        reached.len(),
+        1,
+        "only the owned transfer reaches the API: {reached:?}"
+    );
 }
 
 #[test]
@@ -213,13 +294,28 @@ fn dry_run_policies_pass_and_are_audited_as_would_deny() {
     stack.wait_for_authn("demo-client").unwrap();
     let token = stack.token("demo-client").unwrap();
     let before = stack.audit_records().len();
-    let response = stack.send(&Request::new("DELETE", "/accounts/a2").bearer(&token)).unwrap();
-    assert!(response.status < 300, "{} {}", response.status, response.text());
+    let response = stack
+        .send(&Request::new("DELETE", "/accounts/a2").bearer(&token))
+        .unwrap();
+    assert!(
+        response.status < 300,
+        "{} {}",
+        response.status,
+        response.text()
+    );
     let records = stack.wait_for_audit_records(before + 1).unwrap();
     let record = records.last().unwrap();
-    assert_eq!(record["decisions"]["authz"]["outcome"], "would_deny", "{record}");
-    assert_eq!(record["decisions"]["authz"]["reason"], "insufficient-role", "{record}");
-    let counted = stack.counter("wasmcustom.palisade_authz_dry_run_denied_total").unwrap();
+    assert_eq!(
+        record["decisions"]["authz"]["outcome"], "would_deny",
+        "{record}"
+    );
+    assert_eq!(
+        record["decisions"]["authz"]["reason"], "insufficient-role",
+        "{record}"
+    );
+    let counted = stack
+        .counter("wasmcustom.palisade_authz_dry_run_denied_total")
+        .unwrap();
     assert_eq!(counted, Some(1));
 }
 
@@ -239,8 +335,14 @@ fn deprecated_operations_carry_headers_and_sunset_ones_are_gone() {
     let listed = stack.get("/accounts", Some(&token)).unwrap();
     assert_eq!(listed.status, 200);
     assert_eq!(listed.header("deprecation"), Some("@1767225600"));
-    assert_eq!(listed.header("sunset"), Some("Thu, 01 Jan 2099 00:00:00 GMT"));
-    assert_eq!(listed.header("link"), Some("</v2/accounts>; rel=\"successor-version\""));
+    assert_eq!(
+        listed.header("sunset"),
+        Some("Thu, 01 Jan 2099 00:00:00 GMT")
+    );
+    assert_eq!(
+        listed.header("link"),
+        Some("</v2/accounts>; rel=\"successor-version\"")
+    );
     let gone = stack.get("/health", None).unwrap();
     assert_problem(&gone, 410, "sunset");
 }
@@ -270,7 +372,9 @@ fn rate_limits_hold_across_workers_under_concurrent_load() {
             std::thread::spawn(move || {
                 let mut connection = Connection::open(port).unwrap();
                 for _ in 0..8 {
-                    let response = connection.send(&Request::get("/accounts/a1").bearer(&token)).unwrap();
+                    let response = connection
+                        .send(&Request::get("/accounts/a1").bearer(&token))
+                        .unwrap();
                     match response.status {
                         200 => allowed.fetch_add(1, Ordering::SeqCst),
                         429 => limited.fetch_add(1, Ordering::SeqCst),
@@ -283,25 +387,41 @@ fn rate_limits_hold_across_workers_under_concurrent_load() {
     for worker in workers {
         worker.join().unwrap();
     }
-    assert_eq!(allowed.load(Ordering::SeqCst), 10, "the bucket is shared by both workers");
+    assert_eq!(
+        allowed.load(Ordering::SeqCst),
+        10,
+        "the bucket is shared by both workers"
+    );
     assert_eq!(limited.load(Ordering::SeqCst), 38);
     let refused = stack.get("/accounts/a1", Some(&token)).unwrap();
     assert_problem(&refused, 429, "rate-limited");
     let retry: u64 = refused.header("retry-after").unwrap().parse().unwrap();
     assert!((300..=360).contains(&retry), "{retry}");
-    assert_eq!(refused.header("ratelimit-policy"), Some("\"per-principal\";q=10;w=3600"));
+    assert_eq!(
+        refused.header("ratelimit-policy"),
+        Some("\"per-principal\";q=10;w=3600")
+    );
     let other = token_with(&stack, "reader-client", json!({"sub": "someone-else"}));
     let fresh = stack.get("/accounts/a1", Some(&other)).unwrap();
     assert_eq!(fresh.status, 200);
-    assert_eq!(fresh.header("ratelimit"), Some("\"per-principal\";r=9;t=360"));
+    assert_eq!(
+        fresh.header("ratelimit"),
+        Some("\"per-principal\";r=9;t=360")
+    );
 }
 
 #[test]
 fn a_bad_authz_configuration_stops_envoy_naming_the_field() {
     let cases = [
         (json!({"polices": {}}), "polices"),
-        (json!({"policies": {"noSuchOperation": {}}}), "policies.noSuchOperation"),
-        (json!({"rate_limits": [{"name": "x", "key": "user", "requests": 1, "window_seconds": 1}]}), "rate_limits[0].key"),
+        (
+            json!({"policies": {"noSuchOperation": {}}}),
+            "policies.noSuchOperation",
+        ),
+        (
+            json!({"rate_limits": [{"name": "x", "key": "user", "requests": 1, "window_seconds": 1}]}),
+            "rate_limits[0].key",
+        ),
     ];
     for (patch, field) in cases {
         let refusal = Stack::builder()
@@ -328,7 +448,10 @@ fn template_holding_authz_headers() -> String {
         return template;
     }
     let start = template.find("name: palisade_authz").unwrap();
-    let at = start + template[start..].find("failure_policy: FAIL_RELOAD").unwrap();
+    let at = start
+        + template[start..]
+            .find("failure_policy: FAIL_RELOAD")
+            .unwrap();
     let line_end = at + template[at..].find('\n').unwrap() + 1;
     let indent = " ".repeat(template[..at].len() - template[..at].rfind('\n').unwrap() - 1);
     format!(
@@ -350,12 +473,31 @@ fn cel_conditions_and_consumer_classes_decide_through_envoy() {
         }
     }));
     let token = stack.token("reader-client").unwrap();
-    let with_tenant = |tenant: &str| Request::get("/accounts/a1").bearer(&token).header("x-tenant", tenant);
-    assert_eq!(stack.send(&with_tenant("reader-client")).unwrap().status, 200);
-    assert_problem(&stack.send(&with_tenant("someone-else")).unwrap(), 403, "condition-failed");
-    assert_problem(&stack.get("/accounts/a1", Some(&token)).unwrap(), 403, "condition-error");
+    let with_tenant = |tenant: &str| {
+        Request::get("/accounts/a1")
+            .bearer(&token)
+            .header("x-tenant", tenant)
+    };
+    assert_eq!(
+        stack.send(&with_tenant("reader-client")).unwrap().status,
+        200
+    );
+    assert_problem(
+        &stack.send(&with_tenant("someone-else")).unwrap(),
+        403,
+        "condition-failed",
+    );
+    assert_problem(
+        &stack.get("/accounts/a1", Some(&token)).unwrap(),
+        403,
+        "condition-error",
+    );
     // Tokens carry no consumer class here, so the caller is `public`: partner data is closed.
-    assert_problem(&stack.get("/accounts", Some(&token)).unwrap(), 403, "classification");
+    assert_problem(
+        &stack.get("/accounts", Some(&token)).unwrap(),
+        403,
+        "classification",
+    );
 }
 
 #[test]
@@ -376,7 +518,11 @@ fn concurrent_requests_per_principal_are_capped_across_workers() {
                 let request = Request::get("/accounts/a1")
                     .bearer(&token)
                     .header("x-demo-delay-ms", "1500");
-                Connection::open(port).unwrap().send(&request).unwrap().status
+                Connection::open(port)
+                    .unwrap()
+                    .send(&request)
+                    .unwrap()
+                    .status
             })
         })
         .collect::<Vec<_>>()

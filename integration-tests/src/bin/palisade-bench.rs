@@ -1,168 +1,129 @@
-//! `palisade-bench [--requests N] [--rounds R] [--connections C]`: what the five filters cost
-//! Envoy.
+//! `palisade-bench [--requests N] [--rounds R] [--connections C] [--only NAME]`: what Palisade's
+//! filters cost Envoy, against native Envoy filters in the same run.
 //!
-//! Starts two stacks side by side, a passthrough Envoy and the five-filter chain (each with
-//! `--concurrency 1`, its own demo API and IdP), then in alternating rounds sends the same fixed
-//! load to each: N requests (default 6000) over C HTTP/1.1 keep-alive connections (default 4),
-//! alternately `GET /accounts/a1` and a valid `POST /transfers` with a valid demo-client token.
-//! It measures Envoy's CPU time (all its threads: /proc/<pid>/task/*/schedstat, else utime +
-//! stime from /proc/<pid>/stat) and the request rate, and prints the ratio. Absolute numbers
-//! depend on the machine and on what else runs on it; the ratio from one run is what to compare.
+//! Starts every scenario of `palisade_integration_tests::bench::SCENARIOS` (passthrough; native
+//! jwt_authn and Palisade authn for ES256 and RS256, cached and uncached; native jwt_authn +
+//! rbac against Palisade authn + authz; the five-filter chain), then in alternating rounds sends
+//! each the same load: N requests (default 4000) over C keep-alive connections (default 2). It
+//! prints Envoy's CPU per request and the ratios. Absolute numbers depend on the machine; the
+//! ratios of one run are what to compare.
 
 use std::process::ExitCode;
-use std::thread;
-use std::time::{Duration, Instant};
 
-use palisade_integration_tests::cpu::process_cpu;
-use palisade_integration_tests::http::Connection;
-use palisade_integration_tests::{HarnessError, Request, Stack};
-use serde_json::json;
+use palisade_integration_tests::bench::{load, Scenario, Tally, SCENARIOS};
+use palisade_integration_tests::{HarnessError, Stack};
 
-const WARMUP_REQUESTS: u32 = 500;
+const WARMUP_REQUESTS: u32 = 300;
 
-#[derive(Default, Clone, Copy)]
-struct Tally {
-    requests: u32,
-    not_2xx: u32,
-    cpu: Duration,
-    wall: Duration,
-}
-
-impl Tally {
-    fn add(&mut self, other: Tally) {
-        self.requests += other.requests;
-        self.not_2xx += other.not_2xx;
-        self.cpu += other.cpu;
-        self.wall += other.wall;
-    }
-
-    fn cpu_us_per_request(&self) -> f64 {
-        self.cpu.as_secs_f64() * 1e6 / f64::from(self.requests.max(1))
-    }
-
-    fn requests_per_second(&self) -> f64 {
-        f64::from(self.requests) / self.wall.as_secs_f64().max(1e-9)
-    }
-}
-
-fn arg(name: &str, default: u32) -> u32 {
+fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    let at = args.iter().position(|a| a == name)?;
+    args.get(at + 1).cloned()
 }
 
-/// Sends `count` requests spread over `connections` keep-alive connections, one thread each.
-fn load(stack: &Stack, token: &str, count: u32, connections: u32) -> Result<Tally, HarnessError> {
-    let port = stack.ports().envoy;
-    let per_connection = count / connections.max(1);
-    let (cpu_before, started) = (process_cpu(stack.envoy_pid())?, Instant::now());
-    let workers: Vec<_> = (0..connections.max(1))
-        .map(|_| {
-            let token = token.to_string();
-            thread::spawn(move || send_on_one_connection(port, &token, per_connection))
-        })
-        .collect();
-    let mut tally = Tally::default();
-    for worker in workers {
-        let sent = worker
-            .join()
-            .map_err(|_| HarnessError::new("a load thread panicked"))??;
-        tally.requests += sent.requests;
-        tally.not_2xx += sent.not_2xx;
-    }
-    tally.wall = started.elapsed();
-    tally.cpu = process_cpu(stack.envoy_pid())?.saturating_sub(cpu_before);
-    Ok(tally)
+fn number(name: &str, default: u32) -> u32 {
+    arg(name).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-/// Alternates `GET /accounts/a1` and a valid `POST /transfers` on one connection.
-fn send_on_one_connection(port: u16, token: &str, count: u32) -> Result<Tally, HarnessError> {
-    let read = Request::get("/accounts/a1").bearer(token);
-    let transfer = json!({"from": "a1", "to": "a2", "amount": 12.5, "currency": "EUR"});
-    let write = Request::new("POST", "/transfers")
-        .bearer(token)
-        .json(&transfer);
-    let mut connection = Connection::open(port)?;
-    let mut tally = Tally::default();
-    for n in 0..count {
-        let request = if n % 2 == 0 { &read } else { &write };
-        let response = connection.send(request)?;
-        tally.requests += 1;
-        if !(200..300).contains(&response.status) {
-            tally.not_2xx += 1;
-        }
-    }
-    Ok(tally)
+fn tally_of<'a>(results: &'a [(Scenario, Tally)], name: &str) -> Option<&'a Tally> {
+    results.iter().find(|(s, _)| s.name == name).map(|(_, t)| t)
 }
 
-fn start(
-    label: &str,
-    passthrough: bool,
-    connections: u32,
-) -> Result<(Stack, String), HarnessError> {
-    let builder = Stack::builder().label(label).concurrency(1);
-    let stack = match passthrough {
-        true => builder.passthrough().start()?,
-        false => builder.start()?,
+fn compare(results: &[(Scenario, Tally)], ours: &str, theirs: &str) {
+    let base = tally_of(results, "passthrough").map_or(0.0, Tally::cpu_us_per_request);
+    let (Some(ours_tally), Some(theirs_tally)) =
+        (tally_of(results, ours), tally_of(results, theirs))
+    else {
+        return;
     };
-    stack.wait_for_authn("demo-client")?;
-    let token = stack.token("demo-client")?;
-    load(&stack, &token, WARMUP_REQUESTS, connections)?;
-    Ok((stack, token))
-}
-
-fn print_row(name: &str, tally: &Tally) {
+    let (a, b) = (
+        ours_tally.cpu_us_per_request(),
+        theirs_tally.cpu_us_per_request(),
+    );
     println!(
-        "{name:<14} {:>10.0} {:>18.1} {:>9}",
-        tally.requests_per_second(),
-        tally.cpu_us_per_request(),
-        tally.not_2xx
+        "{ours:<32} / {theirs:<32} CPU per request x{:.2}; added over passthrough {:+.1} us vs {:+.1} us (x{:.2})",
+        a / b.max(1e-9),
+        a - base,
+        b - base,
+        (a - base) / (b - base).max(1e-9)
     );
 }
 
 fn run() -> Result<(), HarnessError> {
-    let requests = arg("--requests", 6000);
-    let rounds = arg("--rounds", 3);
-    let connections = arg("--connections", 4);
-    let (base, base_token) = start("bench-passthrough", true, connections)?;
-    let (chain, chain_token) = start("bench-five-filters", false, connections)?;
-
-    let (mut base_total, mut chain_total) = (Tally::default(), Tally::default());
-    for _ in 0..rounds {
-        base_total.add(load(&base, &base_token, requests, connections)?);
-        chain_total.add(load(&chain, &chain_token, requests, connections)?);
+    let requests = number("--requests", 4000);
+    let rounds = number("--rounds", 3);
+    let connections = number("--connections", 2);
+    let only = arg("--only");
+    let chosen: Vec<Scenario> = SCENARIOS
+        .iter()
+        .filter(|s| s.name == "passthrough" || only.as_deref().is_none_or(|o| s.name.contains(o)))
+        .copied()
+        .collect();
+    let mut running: Vec<(Scenario, Stack, String)> = Vec::new();
+    for scenario in &chosen {
+        eprintln!("starting: {}", scenario.name);
+        let (stack, token) = scenario.start(WARMUP_REQUESTS, connections)?;
+        running.push((*scenario, stack, token));
     }
+    let mut results: Vec<(Scenario, Tally)> =
+        chosen.iter().map(|s| (*s, Tally::default())).collect();
+    for round in 0..rounds {
+        eprintln!("round {} of {rounds}", round + 1);
+        for ((scenario, stack, token), (_, total)) in running.iter().zip(results.iter_mut()) {
+            total.add(load(stack, token, scenario.traffic, requests, connections)?);
+        }
+    }
+    print_report(&results, requests, rounds, connections);
+    Ok(())
+}
 
+fn print_report(results: &[(Scenario, Tally)], requests: u32, rounds: u32, connections: u32) {
     println!(
-        "palisade-bench: {rounds} rounds x {requests} requests per chain over {connections} \
-         keep-alive connections, Envoy --concurrency 1"
-    );
-    println!(
-        "{:<14} {:>10} {:>18} {:>9}",
-        "chain", "req/s", "envoy CPU us/req", "non-2xx"
-    );
-    print_row("passthrough", &base_total);
-    print_row("five filters", &chain_total);
-    let (base_cpu, chain_cpu) = (
-        base_total.cpu_us_per_request(),
-        chain_total.cpu_us_per_request(),
+        "palisade-bench: {rounds} rounds x {requests} requests per scenario over {connections} \
+         keep-alive connections, Envoy --concurrency 1, GET /accounts/a1 \
+         (the five-filter chain alternates with POST /transfers)"
     );
     println!(
-        "ratio five filters / passthrough: CPU per request x{:.2} (+{:.1} us), req/s x{:.2}",
-        chain_cpu / base_cpu.max(1e-9),
-        chain_cpu - base_cpu,
-        chain_total.requests_per_second() / base_total.requests_per_second().max(1e-9)
+        "{:<34} {:>9} {:>17} {:>9}",
+        "scenario", "req/s", "envoy CPU us/req", "non-2xx"
     );
-    if chain_total.not_2xx > 0 {
+    for (scenario, tally) in results {
         println!(
-            "warning: the chain refused {} requests; its cost is not that of allowed traffic",
-            chain_total.not_2xx
+            "{:<34} {:>9.0} {:>17.1} {:>9}",
+            scenario.name,
+            tally.requests_per_second(),
+            tally.cpu_us_per_request(),
+            tally.not_2xx
         );
     }
-    Ok(())
+    println!();
+    compare(
+        results,
+        "palisade authn ES256 cached",
+        "native jwt_authn ES256 cached",
+    );
+    compare(
+        results,
+        "palisade authn ES256 uncached",
+        "native jwt_authn ES256 uncached",
+    );
+    compare(
+        results,
+        "palisade authn RS256 cached",
+        "native jwt_authn RS256 cached",
+    );
+    compare(
+        results,
+        "palisade authn RS256 uncached",
+        "native jwt_authn RS256 uncached",
+    );
+    compare(results, "palisade authn + authz", "native jwt_authn + rbac");
+    compare(results, "palisade five filters", "passthrough");
+    if results.iter().any(|(_, t)| t.not_2xx > 0) {
+        println!(
+            "warning: some scenario refused requests; its cost is not that of allowed traffic"
+        );
+    }
 }
 
 fn main() -> ExitCode {
