@@ -535,3 +535,40 @@ fn concurrent_requests_per_principal_are_capped_across_workers() {
     // Finished requests give their slots back.
     assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 200);
 }
+
+/// The demo template with two named routes: `/reports...` on `reports-api`, the rest on `bank`.
+fn template_with_named_routes() -> String {
+    let template =
+        std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))
+            .unwrap();
+    let routes = "              routes:\n              - match: { prefix: \"/\" }\n";
+    assert!(template.contains(routes), "the demo template's route table changed");
+    template.replace(
+        routes,
+        "              routes:\n              - name: reports-api\n                match: { prefix: \"/reports\" }\n                route: { cluster: demo_api }\n              - name: bank\n                match: { prefix: \"/\" }\n",
+    )
+}
+
+#[test]
+fn each_route_gets_its_own_policy_by_route_name() {
+    let reports = json!({"openapi": "3.1.0", "paths": {"/reports": {"get": {
+        "operationId": "reports", "security": []}}}});
+    let stack = Stack::builder()
+        .filters(&[Filter::Authn, Filter::Authz])
+        .template(&template_with_named_routes())
+        .patch(Filter::Authz, json!({"routes": {"reports-api": {"openapi": reports}}}))
+        .start()
+        .unwrap();
+    stack.wait_for_authn("reader-client").unwrap();
+    let token = stack.token("reader-client").unwrap();
+    // /reports is only in the reports-api route's inventory, so authz lets it through to the
+    // demo API, which has no such path and answers its own 404.
+    stack.clear_recorded().unwrap();
+    let on_reports = stack.get("/reports", Some(&token)).unwrap();
+    assert_eq!(on_reports.status, 404, "{}", on_reports.text());
+    let body = on_reports.json().unwrap_or_default();
+    assert!(!body["type"].as_str().unwrap_or_default().starts_with("urn:palisade"), "{body}");
+    assert_eq!(stack.recorded().unwrap().len(), 1);
+    assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 200);
+    assert_problem(&stack.get("/reportsx", Some(&token)).unwrap(), 404, "not-found");
+}

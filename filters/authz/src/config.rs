@@ -47,6 +47,11 @@ pub struct Config {
     /// hang. Default false: headers go on and a refusal resets the upstream request.
     #[serde(default)]
     pub hold_request_headers: bool,
+    /// Per-route policies: the Envoy route's name (`xds.route_name`) → a configuration of the
+    /// same shape (without `routes`), replacing this one for requests on that route. Requests
+    /// on routes not listed get this top-level configuration. Default: none.
+    #[serde(default)]
+    pub routes: BTreeMap<String, Config>,
     /// Most requests in flight per principal (AC-10); 429 beyond. Default: unlimited.
     #[serde(default)]
     pub max_concurrent_per_principal: Option<u64>,

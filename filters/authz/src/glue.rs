@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::decide::{decide, decide_body, Grant, Request, Verdict};
 use crate::limits::{self, Admission};
-use crate::policy::Policy;
+use crate::policy::{Policy, PolicySet};
 use palisade_shared::abi;
 use palisade_shared::decision::{Decision, Outcome};
 use palisade_shared::host::{plugin_configuration, HeaderMap, Host, ProxyHost};
@@ -31,12 +31,12 @@ const COUNTERS: [&str; 6] = [
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> {
-        Box::new(AuthzRoot { policy: None, counters: Rc::new(Counters::default()) })
+        Box::new(AuthzRoot { policies: None, counters: Rc::new(Counters::default()) })
     });
 }}
 
 struct AuthzRoot {
-    policy: Option<Rc<Policy>>,
+    policies: Option<Rc<PolicySet>>,
     counters: Rc<Counters>,
 }
 
@@ -45,10 +45,11 @@ impl Context for AuthzRoot {}
 impl RootContext for AuthzRoot {
     fn on_configure(&mut self, _size: usize) -> bool {
         let bytes = plugin_configuration().unwrap_or_default();
-        let compiled = palisade_shared::config::parse::<Config>(&bytes).and_then(Policy::compile);
+        let compiled =
+            palisade_shared::config::parse::<Config>(&bytes).and_then(PolicySet::compile);
         match compiled {
-            Ok(policy) => {
-                self.policy = Some(Rc::new(policy));
+            Ok(policies) => {
+                self.policies = Some(Rc::new(policies));
                 self.counters = Rc::new(Counters::define(&COUNTERS));
                 true
             }
@@ -60,10 +61,11 @@ impl RootContext for AuthzRoot {
     }
 
     fn create_http_context(&self, context_id: u32) -> Option<Box<dyn HttpContext>> {
-        let policy = self.policy.clone()?;
+        let policies = self.policies.clone()?;
         Some(Box::new(AuthzStream {
             context_id,
-            policy,
+            policy: policies.default.clone(),
+            policies,
             counters: self.counters.clone(),
             response_headers: Vec::new(),
             in_flight_key: None,
@@ -80,6 +82,8 @@ impl RootContext for AuthzRoot {
 
 struct AuthzStream {
     context_id: u32,
+    policies: Rc<PolicySet>,
+    /// The policy of this request's route, chosen in the headers phase.
     policy: Rc<Policy>,
     counters: Rc<Counters>,
     /// Headers that an allowed request's response carries (rate limits, deprecation).
@@ -114,6 +118,10 @@ impl HttpContext for AuthzStream {
             now_unix: unix_millis(&host) as i64 / 1000,
             principal: Principal::load(&host).map_err(|_| ()),
         };
+        if !self.policies.routes.is_empty() {
+            let route = property_text(&host, &["xds", "route_name"]);
+            self.policy = self.policies.for_route(route.as_deref());
+        }
         let verdict = decide(&self.policy, &request);
         self.source = request.source_address.map(str::to_string);
         self.request_id = find("x-request-id").map(str::to_string);

@@ -42,7 +42,7 @@ pub fn admit(
             continue;
         };
         let spec = BucketSpec {
-            name: limit.name.clone(),
+            name: scoped_name(&policy.scope, &limit.name),
             capacity: limit.requests,
             window_seconds: limit.window_seconds,
             slots: limit.slots,
@@ -103,6 +103,15 @@ fn hold_in_flight(
             Err(busy())
         }
         None => Err(busy()),
+    }
+}
+
+/// A limit's bucket name, kept apart per route scope (`/` cannot appear in either part).
+fn scoped_name(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{}/{name}", crate::ratelimit::fingerprint(scope))
     }
 }
 

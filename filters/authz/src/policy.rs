@@ -6,9 +6,49 @@ use palisade_shared::config::ConfigError;
 use palisade_shared::openapi::{Inventory, Operation, Security};
 use palisade_shared::template::Template;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Extension in the OpenAPI document carrying a policy of the same shape as `policies`.
 pub const POLICY_EXTENSION: &str = "x-palisade-policy";
+
+/// The top-level policy and the per-route ones, chosen by the Envoy route's name.
+#[derive(Debug)]
+pub struct PolicySet {
+    pub default: Rc<Policy>,
+    pub routes: BTreeMap<String, Rc<Policy>>,
+}
+
+impl PolicySet {
+    pub fn compile(mut config: Config) -> Result<PolicySet, ConfigError> {
+        let route_configs = std::mem::take(&mut config.routes);
+        let mut routes = BTreeMap::new();
+        for (name, route_config) in route_configs {
+            let field = format!("routes.{name}");
+            if !route_config.routes.is_empty() {
+                return Err(ConfigError::new(
+                    format!("{field}.routes"),
+                    "routes do not nest",
+                ));
+            }
+            let policy = Policy::compile_scoped(route_config, &name)
+                .map_err(|err| ConfigError::new(format!("{field}.{}", err.field), err.reason))?;
+            routes.insert(name, Rc::new(policy));
+        }
+        Ok(PolicySet {
+            default: Rc::new(Policy::compile(config)?),
+            routes,
+        })
+    }
+
+    /// The policy for a request on the named route.
+    pub fn for_route(&self, route: Option<&str>) -> Rc<Policy> {
+        route
+            .and_then(|name| self.routes.get(name))
+            .unwrap_or(&self.default)
+            .clone()
+    }
+}
 
 /// Immutable after configuration; shared by every stream of a worker.
 #[derive(Debug)]
@@ -17,10 +57,17 @@ pub struct Policy {
     /// The rule of `inventory.operations[i]`, same order.
     pub rules: Vec<Rule>,
     pub config: Config,
+    /// The route this policy belongs to; empty for the top level. Rate-limit buckets are kept
+    /// apart per scope.
+    pub scope: String,
 }
 
 impl Policy {
     pub fn compile(config: Config) -> Result<Policy, ConfigError> {
+        Self::compile_scoped(config, "")
+    }
+
+    pub fn compile_scoped(config: Config, scope: &str) -> Result<Policy, ConfigError> {
         let document = config
             .openapi
             .clone()
@@ -53,6 +100,7 @@ impl Policy {
             inventory,
             rules,
             config,
+            scope: scope.to_string(),
         })
     }
 }

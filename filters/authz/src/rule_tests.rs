@@ -450,3 +450,40 @@ fn document_shorthand_extensions_set_scopes_roles_and_classification() {
         "classification"
     );
 }
+
+#[test]
+fn each_route_can_carry_its_own_policy() {
+    use crate::policy::PolicySet;
+    let reports = json!({"openapi": "3.1.0", "paths": {"/reports": {"get": {
+        "operationId": "reports", "security": [{"oauth": ["reports:read"]}]}}}});
+    let config = json!({"openapi": document(), "routes": {"reports-api": {"openapi": reports}}});
+    let set =
+        PolicySet::compile(palisade_shared::config::parse(config.to_string().as_bytes()).unwrap())
+            .unwrap();
+    let who = || alice(&["reports:read", "transfers:write"], &[], json!({}));
+    let on_reports = set.for_route(Some("reports-api"));
+    granted(run(&on_reports, "GET", "/reports", &[], who()));
+    assert_eq!(
+        refused(run(&on_reports, "GET", "/transfers", &[], who())).status,
+        404
+    );
+    for route in [None, Some("other")] {
+        let default = set.for_route(route);
+        // The top-level document's /reports binds `owner` to the caller; reports-api's does not.
+        assert_eq!(
+            refused(run(&default, "GET", "/reports?owner=bob", &[], who())).kind,
+            "not-owner"
+        );
+        granted(run(&default, "GET", "/transfers", &[], who()));
+    }
+    let nested = json!({"routes": {"a": {"routes": {"b": {}}}}});
+    let err =
+        PolicySet::compile(palisade_shared::config::parse(nested.to_string().as_bytes()).unwrap())
+            .unwrap_err();
+    assert_eq!(err.field, "routes.a.routes");
+    let bad = json!({"routes": {"a": {"policies": {"nope": {}}}}});
+    let err =
+        PolicySet::compile(palisade_shared::config::parse(bad.to_string().as_bytes()).unwrap())
+            .unwrap_err();
+    assert_eq!(err.field, "routes.a.policies.nope");
+}
