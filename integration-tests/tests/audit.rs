@@ -37,7 +37,11 @@ const RECORD_FIELDS: [&str; 14] = [
 /// A full-chain stack with authn ready, and how many records its start-up left in the log
 /// (waiting for authn sends requests; their records are written just after their answers).
 fn ready_stack() -> (Stack, usize) {
-    let stack = Stack::builder().start().unwrap();
+    ready_stack_from(Stack::builder())
+}
+
+fn ready_stack_from(builder: palisade_integration_tests::StackBuilder) -> (Stack, usize) {
+    let stack = builder.start().unwrap();
     stack.wait_for_authn("demo-client").unwrap();
     let mut before = stack.wait_for_audit_records(1).unwrap().len();
     for _ in 0..20 {
@@ -205,7 +209,13 @@ fn refusals_by_authn_authz_and_validate_are_recorded_with_the_refusing_stage() {
 
 #[test]
 fn records_hold_no_token_query_or_credential_header() {
-    let (stack, before) = ready_stack();
+    // The demo contract declares no query parameters; let validate pass this one so that the
+    // request is allowed and its query reaches every filter (and must stay out of the log).
+    let lenient = Stack::builder().patch(
+        palisade_integration_tests::Filter::Validate,
+        serde_json::json!({"unknown_query_parameters": "allow"}),
+    );
+    let (stack, before) = ready_stack_from(lenient);
     let token = stack.token("demo-client").unwrap();
 
     let request = Request::get("/accounts/a1?access_token=query-secret-123")

@@ -19,6 +19,8 @@ pub struct BodyRule {
 pub struct MediaEntry {
     pub range: MediaRange,
     pub schema: SchemaId,
+    /// The `encoding` map (form and multipart bodies).
+    pub encoding: crate::form::encoding::Encodings,
 }
 
 impl BodyRule {
@@ -83,7 +85,15 @@ fn media_entries(
             .map_err(|_| ConfigError::new(at.as_str(), "is not a media range"))?;
         let schema = entry.get("schema").unwrap_or(&Value::Bool(true));
         let schema = compiler.compile(schema, &format!("{at}.schema"))?;
-        media.push(MediaEntry { range, schema });
+        let encoding = crate::form::encoding::Encodings::compile(
+            entry.get("encoding"),
+            &format!("{at}.encoding"),
+        )?;
+        media.push(MediaEntry {
+            range,
+            schema,
+            encoding,
+        });
     }
     Ok(media)
 }

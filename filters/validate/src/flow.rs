@@ -2,6 +2,7 @@
 //! the operation takes a body) the whole body.
 
 use crate::body::BodyRule;
+use crate::content::{self, ContentPlan};
 use crate::head::RequestHead;
 use crate::media::MediaType;
 use crate::refusal::Refusal;
@@ -33,6 +34,8 @@ pub struct BodyPlan {
     /// The schema for a JSON body; `None` for a declared non-JSON media type.
     pub schema: Option<SchemaId>,
     pub required: bool,
+    /// How the body is read and validated (every declared media type has one).
+    pub content: Option<ContentPlan>,
 }
 
 /// The answer to the request headers.
@@ -60,8 +63,11 @@ pub fn judge_head(settings: &Settings, head: &RequestHead) -> HeadVerdict {
         Ok(length) => length,
         Err(refusal) => return refuse(refusal),
     };
+    if let Some(refusal) = crate::params::judge_head(settings, operation, head) {
+        return refuse(refusal);
+    }
     match settings.body_rule(operation) {
-        Some(rule) => judge_declared(settings, rule, head, length),
+        Some(rule) => judge_declared(settings, operation, rule, head, length),
         None if length.is_some_and(|n| n > 0) || head.is_chunked() => {
             refuse(Refusal::UnexpectedBody)
         }
@@ -95,6 +101,7 @@ fn find_operation<'s>(
 
 fn judge_declared(
     settings: &Settings,
+    operation: &Operation,
     rule: &BodyRule,
     head: &RequestHead,
     length: Option<u64>,
@@ -103,14 +110,20 @@ fn judge_declared(
         return HeadVerdict::Decided(missing_body(rule.required));
     }
     let encoded = head.content_encoding.as_deref().map(str::trim);
-    if encoded.is_some_and(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"))
-    {
+    let coded = encoded
+        .is_some_and(|coding| !coding.is_empty() && !coding.eq_ignore_ascii_case("identity"));
+    if coded && !content::declares_coding(settings, operation) {
         return refuse(Refusal::UnsupportedEncoding);
     }
-    let schema = match body_schema(rule, head.content_type.as_deref()) {
-        Ok(schema) => schema,
-        Err(refusal) => return refuse(refusal),
-    };
+    let (schema, content) =
+        match body_schema(settings, operation, rule, head.content_type.as_deref()) {
+            Ok(planned) => planned,
+            Err(refusal) => return refuse(refusal),
+        };
+    if coded && !content.is_unparsed() {
+        // A compressed body cannot be checked against a schema: only raw bytes may be coded.
+        return refuse(Refusal::UnsupportedEncoding);
+    }
     let limit = settings.max_body_bytes;
     if length.is_some_and(|n| n > limit as u64) {
         return refuse(Refusal::BodyTooLarge { limit });
@@ -118,6 +131,7 @@ fn judge_declared(
     HeadVerdict::Buffer(BodyPlan {
         schema,
         required: rule.required,
+        content: Some(content),
     })
 }
 
@@ -129,8 +143,14 @@ fn missing_body(required: bool) -> Verdict {
     }
 }
 
-/// The schema for the request's media type, or the 415 refusal.
-fn body_schema(rule: &BodyRule, content_type: Option<&str>) -> Result<Option<SchemaId>, Refusal> {
+/// The schema and reading plan for the request's media type, or the refusal (415, or 400 for
+/// a malformed multipart boundary).
+fn body_schema(
+    settings: &Settings,
+    operation: &Operation,
+    rule: &BodyRule,
+    content_type: Option<&str>,
+) -> Result<(Option<SchemaId>, ContentPlan), Refusal> {
     let unsupported = || Refusal::UnsupportedMediaType {
         declared: rule.declared(),
     };
@@ -140,9 +160,8 @@ fn body_schema(rule: &BodyRule, content_type: Option<&str>) -> Result<Option<Sch
         return Err(unsupported());
     }
     let entry = rule.select(&media).ok_or_else(unsupported)?;
-    // Limitation: bodies of declared non-JSON types (forms, multipart, text) are size-checked
-    // only; their schemas are compiled but not yet applied.
-    Ok(media.is_json().then_some(entry.schema))
+    let content = content::plan(settings, operation, rule, &media, entry)?;
+    Ok((media.is_json().then_some(entry.schema), content))
 }
 
 /// The answer to the whole buffered body.
@@ -154,6 +173,9 @@ pub fn judge_body(settings: &Settings, plan: &BodyPlan, body: &[u8]) -> Verdict 
         return Verdict::Refuse(Refusal::BodyTooLarge {
             limit: settings.max_body_bytes,
         });
+    }
+    if let Some(content) = &plan.content {
+        return content::judge(settings, content, body);
     }
     let Some(schema) = plan.schema else {
         return Verdict::Allow(BODY_NOT_VALIDATED);

@@ -30,7 +30,13 @@ impl RootContext for Root {
         match Settings::from_json(&bytes) {
             Ok(settings) => {
                 self.settings = Some(Rc::new(settings));
-                self.counters = Rc::new(Counters::define(&METRICS));
+                let names = [
+                    &METRICS[..],
+                    &crate::schema::finding::metrics(),
+                    &crate::protocols::METRICS,
+                ]
+                .concat();
+                self.counters = Rc::new(Counters::define(&names));
                 true
             }
             Err(error) => {
@@ -119,6 +125,9 @@ impl Http {
             Verdict::Refuse(refusal) => {
                 self.counters.increment("palisade_validate_denied_total");
                 self.counters.increment(refusal.metric());
+                for finding in refusal.findings() {
+                    self.counters.increment(finding.kind.metric());
+                }
             }
         }
     }

@@ -18,6 +18,8 @@ pub struct RequestHead {
     pub request_id: Option<String>,
     /// Envoy said no body follows the headers.
     pub end_of_stream: bool,
+    /// Every header as Envoy gave it, for header and cookie parameters.
+    pub headers: Vec<(String, String)>,
 }
 
 impl RequestHead {
@@ -40,6 +42,7 @@ impl RequestHead {
             request_id: get("x-request-id"),
             matched: None,
             end_of_stream,
+            headers: headers.to_vec(),
         }
     }
 

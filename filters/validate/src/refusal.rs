@@ -1,6 +1,7 @@
 //! Every way this filter refuses a request, mapped in one place to the problem sent back and
 //! the counter it bumps.
 
+use crate::schema::finding::{self, Finding};
 use palisade_shared::json::JsonError;
 use palisade_shared::path::PathError;
 use palisade_shared::problem::{Problem, Violation};
@@ -29,6 +30,16 @@ pub enum Refusal {
     InvalidBody(Vec<Violation>),
     /// The host failed us (headers or body unreadable); refusing is the safe answer.
     HostFailure,
+    /// Path, query, header or cookie parameters break the operation's contract.
+    InvalidParameters(Vec<Finding>),
+    /// The body breaks the schema of its media type (JSON, form, multipart or text).
+    InvalidContent(Vec<Finding>),
+    /// The body cannot be read as its declared media type (form, multipart, text).
+    MalformedContent(Finding),
+    /// The body's media type is declared but this filter cannot check it against its schema.
+    UncheckableMediaType { media: String },
+    /// A WebSocket handshake, gRPC call or GraphQL request its protocol's checks refuse.
+    Protocol(Box<crate::protocols::Rejection>),
 }
 
 impl Refusal {
@@ -45,7 +56,30 @@ impl Refusal {
             Refusal::MalformedBody(_) => "malformed-body",
             Refusal::InvalidBody(_) => "invalid-body",
             Refusal::HostFailure => "validation-unavailable",
+            Refusal::InvalidParameters(_) => "invalid-parameters",
+            Refusal::InvalidContent(_) => "invalid-body",
+            Refusal::MalformedContent(_) => "malformed-body",
+            Refusal::UncheckableMediaType { .. } => "unsupported-media-type",
+            Refusal::Protocol(rejection) => rejection.problem.kind,
         }
+    }
+
+    /// The violations found, when the refusal lists them.
+    pub fn findings(&self) -> &[Finding] {
+        match self {
+            Refusal::InvalidParameters(findings) | Refusal::InvalidContent(findings) => findings,
+            Refusal::MalformedContent(finding) => std::slice::from_ref(finding),
+            _ => &[],
+        }
+    }
+
+    /// The decision's reason for audit: the kind, and each violation's pointer and kind.
+    pub fn audit_reason(&self) -> String {
+        if let Refusal::MalformedBody(error) = self {
+            let found = Finding::new(finding::Kind::Malformed, error.pointer.clone(), "");
+            return finding::audit_reason(self.kind(), &[found]);
+        }
+        finding::audit_reason(self.kind(), self.findings())
     }
 
     /// The per-kind counter, `palisade_validate_denied_<kind>_total`.
@@ -61,6 +95,11 @@ impl Refusal {
             Refusal::MalformedBody(_) => "palisade_validate_denied_malformed_body_total",
             Refusal::InvalidBody(_) => "palisade_validate_denied_invalid_body_total",
             Refusal::HostFailure => "palisade_validate_host_errors_total",
+            Refusal::InvalidParameters(_) => "palisade_validate_denied_invalid_parameters_total",
+            Refusal::InvalidContent(_) => "palisade_validate_denied_invalid_body_total",
+            Refusal::MalformedContent(_) => "palisade_validate_denied_malformed_body_total",
+            Refusal::UncheckableMediaType { .. } => "palisade_validate_denied_media_type_total",
+            Refusal::Protocol(rejection) => rejection.metric,
         }
     }
 
@@ -93,6 +132,23 @@ impl Refusal {
                     .with_violations(violations.clone())
             }
             Refusal::HostFailure => Problem::new(500, kind, "Request validation unavailable"),
+            Refusal::InvalidParameters(findings) => Problem::new(
+                400,
+                kind,
+                "Request parameters do not match the API contract",
+            )
+            .with_violations(findings.iter().map(Finding::violation).collect()),
+            Refusal::InvalidContent(findings) => {
+                Problem::new(400, kind, "Request body does not match the API contract")
+                    .with_violations(findings.iter().map(Finding::violation).collect())
+            }
+            Refusal::MalformedContent(finding) => Problem::new(400, kind, "Malformed request body")
+                .with_violations(vec![finding.violation()]),
+            Refusal::UncheckableMediaType { media } => {
+                Problem::new(415, kind, "Unsupported media type")
+                    .with_detail(format!("{media} bodies cannot be checked by this gateway"))
+            }
+            Refusal::Protocol(rejection) => rejection.problem.clone(),
         }
     }
 }

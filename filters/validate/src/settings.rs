@@ -1,13 +1,20 @@
 //! The filter's configuration: read strictly, checked, and compiled once in `on_configure`.
 
 use crate::body::BodyRule;
+use crate::multipart::{MultipartLimits, RawMultipart};
+use crate::params::policy::{self, RawOperationPolicy, UnknownQuery};
+use crate::params::{ParamPolicy, ParamRules};
+use crate::protocols::Protocols;
 use crate::schema::{Compiler, Tree};
+use crate::ssrf::{RawAllowlist, UrlPolicies};
+use crate::{graphql, grpc, websocket};
 use palisade_shared::config::{self, ConfigError};
 use palisade_shared::json::Limits;
 use palisade_shared::openapi::{Inventory, Operation};
 use palisade_shared::path::PathOptions;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// Envoy's default `per_connection_buffer_limit_bytes`; our own limit must answer first.
 pub const ENVOY_BUFFER_LIMIT: usize = 1024 * 1024;
@@ -18,9 +25,31 @@ const MAX_JSON_DEPTH: usize = 128;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    /// The OpenAPI 3.x document (as a JSON object) whose operations' `requestBody`s are
-    /// enforced. Required. Operations without a `requestBody` accept no body at all.
+    /// The OpenAPI 3.0 or 3.1 document (a JSON object, or its JSON or YAML text) whose
+    /// operations' parameters and `requestBody`s are enforced. Required. Operations without a
+    /// `requestBody` accept no body at all.
     openapi: Value,
+    /// Further documents the contract's `$ref`s may name (`common.yaml#/components/...`), by
+    /// name: each a JSON object or JSON or YAML text. Default none. A `$ref` to anything not
+    /// bundled here refuses the configuration.
+    #[serde(default)]
+    documents: BTreeMap<String, Value>,
+    /// Treat an object schema with `properties` and no `additionalProperties` (nor
+    /// `unevaluatedProperties`) as closed: members no applied schema declares are refused
+    /// (mass assignment). Default true; a schema that sets `additionalProperties` stays as
+    /// written.
+    #[serde(default = "default_true")]
+    reject_additional_properties: bool,
+    /// Query parameters an operation does not declare: `refuse` (default, 400) or `allow`.
+    #[serde(default)]
+    unknown_query_parameters: UnknownQuery,
+    /// Per-operation overrides of the two switches above, keyed by `operationId` or
+    /// `"METHOD /template"`. Default none; a key naming no operation refuses the configuration.
+    #[serde(default)]
+    operations: BTreeMap<String, RawOperationPolicy>,
+    /// Bounds on `multipart/form-data` bodies.
+    #[serde(default)]
+    multipart: RawMultipart,
     /// Largest request body buffered and validated, in bytes. Default 65536. A larger body is
     /// refused with 413 before it is fully read. Must stay below Envoy's 1 MiB buffer limit.
     #[serde(default = "default_max_body_bytes")]
@@ -40,6 +69,26 @@ struct RawConfig {
     /// while the body is buffered, and a refused body resets that upstream request.
     #[serde(default)]
     hold_request_headers: bool,
+    /// Named allowlists of outbound URL destinations: a request-body string whose schema says
+    /// `x-palisade-url-allowlist: <name>` (with `format: uri`) must be a URL to a scheme, host
+    /// and port on that list, and never to a private, loopback, link-local or metadata address
+    /// (SSRF). Default none; a schema naming an allowlist not defined here refuses the
+    /// configuration.
+    #[serde(default)]
+    url_allowlists: BTreeMap<String, RawAllowlist>,
+    /// GraphQL endpoints, each with its limits (depth, aliases, root fields, directives,
+    /// tokens, batch size, cost), introspection switch and optional persisted-query allowlist.
+    /// Default none.
+    #[serde(default)]
+    graphql: Vec<graphql::RawEndpoint>,
+    /// WebSocket endpoints with their allowed origins and subprotocols. Default none: every
+    /// upgrade request is refused with 403.
+    #[serde(default)]
+    websocket: Vec<websocket::RawEndpoint>,
+    /// gRPC services (a protobuf descriptor set) whose request messages are checked. Default
+    /// none: gRPC requests are judged like any other request.
+    #[serde(default)]
+    grpc: Option<grpc::RawGrpc>,
 }
 
 /// Bounds on a JSON body's shape; each refusal is a 400 with a pointer to the place.
@@ -69,6 +118,10 @@ impl Default for RawLimits {
     }
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_max_body_bytes() -> usize {
     64 * 1024
 }
@@ -86,6 +139,11 @@ pub struct Settings {
     pub limits: Limits,
     pub hold_request_headers: bool,
     pub path: PathOptions,
+    /// Each operation's parameters and strictness, in the order of `inventory.operations`.
+    params: Vec<(ParamRules, ParamPolicy)>,
+    pub multipart: MultipartLimits,
+    /// WebSocket, gRPC and GraphQL endpoints, checked before the contract.
+    pub protocols: Protocols,
 }
 
 impl Settings {
@@ -97,8 +155,19 @@ impl Settings {
             return Err(ConfigError::new("max_body_bytes", why));
         }
         let limits = check_limits(&raw.json)?;
-        let inventory = Inventory::load(raw.openapi, "openapi")?;
-        let (bodies, schemas) = compile_bodies(&inventory)?;
+        let document = crate::document::load(raw.openapi, raw.documents)?;
+        let inventory = Inventory::load(document, "openapi")?;
+        let url_policies = UrlPolicies::compile(raw.url_allowlists, "url_allowlists")?;
+        let (bodies, params, schemas) = compile_bodies(&inventory, url_policies)?;
+        let protocols =
+            Protocols::compile(raw.graphql, raw.websocket, raw.grpc, raw.max_body_bytes)?;
+        let policies = policy::resolve(
+            &inventory,
+            raw.unknown_query_parameters,
+            raw.reject_additional_properties,
+            &raw.operations,
+        )?;
+        let multipart = raw.multipart.check(raw.max_body_bytes)?;
         Ok(Settings {
             inventory,
             bodies,
@@ -107,6 +176,9 @@ impl Settings {
             limits,
             hold_request_headers: raw.hold_request_headers,
             path: raw.path,
+            params: params.into_iter().zip(policies).collect(),
+            multipart,
+            protocols,
         })
     }
 
@@ -116,6 +188,16 @@ impl Settings {
             .operations
             .iter()
             .find(|op| op.method == method && op.template.as_str() == template)
+    }
+
+    /// The parameters and strictness of an operation found in this settings' inventory.
+    pub fn params(&self, operation: &Operation) -> Option<&(ParamRules, ParamPolicy)> {
+        let index = self
+            .inventory
+            .operations
+            .iter()
+            .position(|known| std::ptr::eq(known, operation))?;
+        self.params.get(index)
     }
 
     /// The body contract of an operation found in this settings' inventory.
@@ -129,17 +211,29 @@ impl Settings {
     }
 }
 
-/// Every operation's body contract, with all their schemas compiled into one tree.
-fn compile_bodies(inventory: &Inventory) -> Result<(Vec<Option<BodyRule>>, Tree), ConfigError> {
+/// Every operation's body contract and parameters, with all their schemas compiled into one
+/// tree.
+#[allow(clippy::type_complexity)]
+fn compile_bodies(
+    inventory: &Inventory,
+    url_policies: UrlPolicies,
+) -> Result<(Vec<Option<BodyRule>>, Vec<ParamRules>, Tree), ConfigError> {
     let document = inventory.document.clone();
-    let mut compiler = Compiler::new(&document, "openapi");
+    let mut compiler = Compiler::new(&document, "openapi").with_url_policies(url_policies);
     let mut bodies = Vec::with_capacity(inventory.operations.len());
+    let mut params = Vec::with_capacity(inventory.operations.len());
     for operation in &inventory.operations {
         let method = operation.method.to_ascii_lowercase();
         let at = format!("openapi.paths.{}.{method}", operation.template.as_str());
         bodies.push(BodyRule::compile(inventory, operation, &mut compiler, &at)?);
+        params.push(ParamRules::compile(
+            operation,
+            &document,
+            &mut compiler,
+            &at,
+        )?);
     }
-    Ok((bodies, compiler.finish()))
+    Ok((bodies, params, compiler.finish()))
 }
 
 fn check_limits(raw: &RawLimits) -> Result<Limits, ConfigError> {

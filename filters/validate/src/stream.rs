@@ -6,8 +6,10 @@
 //! (`hold_request_headers`, which needs Envoy's `allow_on_headers_stop_iteration`) or go on to
 //! the upstream, which then sees a reset if the body is refused.
 
-use crate::flow::{self, BodyPlan, HeadVerdict, Verdict};
+use crate::flow::{self, HeadVerdict, Verdict};
+use crate::grpc;
 use crate::head::RequestHead;
+use crate::protocols::{self, Outcome, Pending};
 use crate::refusal::Refusal;
 use crate::settings::Settings;
 use palisade_shared::decision::{Decision, MatchedOperation};
@@ -45,7 +47,7 @@ pub struct Reaction {
 enum Phase {
     Headers,
     NoBodyExpected,
-    Buffering(BodyPlan),
+    Buffering(Pending),
     /// Decided; later callbacks repeat the step taken (a refused stream stays stopped).
     Done(Step),
 }
@@ -60,6 +62,8 @@ pub struct Stream {
     phase: Phase,
     /// Taken from the headers: once they have gone on, Envoy no longer lets us read them.
     request_id: Option<String>,
+    /// The request is gRPC: refusals are answered with a gRPC status.
+    grpc_client: bool,
 }
 
 impl Stream {
@@ -68,6 +72,7 @@ impl Stream {
             settings,
             phase: Phase::Headers,
             request_id: None,
+            grpc_client: false,
         }
     }
 
@@ -84,10 +89,16 @@ impl Stream {
         let mut head = RequestHead::from_headers(&headers, end_of_stream);
         head.matched = MatchedOperation::load(host);
         self.request_id = head.request_id.clone();
+        self.grpc_client = grpc::is_grpc_content_type(head.content_type.as_deref());
+        match protocols::judge_head(&settings, &head) {
+            Outcome::NotMine => {}
+            Outcome::Decided(verdict) => return self.settle(host, verdict, None),
+            Outcome::Buffer(plan) => return self.wait(Phase::Buffering(Pending::Protocol(plan))),
+        }
         match flow::judge_head(&settings, &head) {
             HeadVerdict::Decided(verdict) => self.settle(host, verdict, None),
             HeadVerdict::NoBodyExpected => self.wait(Phase::NoBodyExpected),
-            HeadVerdict::Buffer(plan) => self.wait(Phase::Buffering(plan)),
+            HeadVerdict::Buffer(plan) => self.wait(Phase::Buffering(Pending::Contract(plan))),
         }
     }
 
@@ -133,7 +144,7 @@ impl Stream {
     fn buffer(
         &mut self,
         host: &dyn Host,
-        plan: BodyPlan,
+        plan: Pending,
         body_size: usize,
         end_of_stream: bool,
         read: BodyReader<'_>,
@@ -157,9 +168,9 @@ impl Stream {
         }
     }
 
-    fn judge_body(&mut self, host: &dyn Host, plan: BodyPlan, body: &[u8]) -> Reaction {
+    fn judge_body(&mut self, host: &dyn Host, plan: Pending, body: &[u8]) -> Reaction {
         let verdict = match &self.settings {
-            Some(settings) => flow::judge_body(settings, &plan, body),
+            Some(settings) => protocols::judge_pending(settings, &plan, body),
             None => Verdict::Refuse(Refusal::HostFailure),
         };
         self.settle(host, verdict, None)
@@ -195,8 +206,12 @@ impl Stream {
     /// the host for it after the headers went on would trap the VM.
     fn refuse(&self, host: &dyn Host, refusal: &Refusal) -> Result<(), HostError> {
         let problem = refusal.problem();
-        let recorded = Decision::deny(problem.kind, problem.status).store(host, STAGE);
-        problem.send(host, self.request_id.as_deref())?;
+        let recorded = Decision::deny(&refusal.audit_reason(), problem.status).store(host, STAGE);
+        if self.grpc_client {
+            protocols::send_grpc_refusal(host, refusal, &problem)?;
+        } else {
+            problem.send(host, self.request_id.as_deref())?;
+        }
         recorded
     }
 }

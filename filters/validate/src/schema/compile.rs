@@ -5,8 +5,9 @@
 //! current schema, so recursive and shared schemas are compiled once and never loop.
 
 use super::read::{self, wrong, Keywords};
-use super::rules::{ArrayRules, Composition, Node, ObjectRules, Rules, SchemaId};
+use super::rules::{ArrayRules, Composition, Node, ObjectRules, Rules, SchemaId, StringRules};
 use super::Tree;
+use crate::ssrf::UrlPolicies;
 use palisade_shared::config::ConfigError;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -22,6 +23,8 @@ pub struct Compiler<'d> {
     nodes: Vec<Node>,
     refs: HashMap<String, SchemaId>,
     pending: Vec<(String, SchemaId)>,
+    /// The allowlists `x-palisade-url-allowlist` may name.
+    url_policies: UrlPolicies,
 }
 
 impl<'d> Compiler<'d> {
@@ -29,10 +32,18 @@ impl<'d> Compiler<'d> {
         Compiler {
             document,
             root_field: root_field.to_string(),
-            nodes: Vec::new(),
+            // Node 0 accepts anything: `Tree::anything` for values no schema describes.
+            nodes: vec![Node::Any],
             refs: HashMap::new(),
             pending: Vec::new(),
+            url_policies: UrlPolicies::default(),
         }
+    }
+
+    /// The outbound-URL allowlists schemas may name with `x-palisade-url-allowlist`.
+    pub fn with_url_policies(mut self, policies: UrlPolicies) -> Self {
+        self.url_policies = policies;
+        self
     }
 
     /// Compiles `schema`, found at config field `at`, and every schema it references.
@@ -43,7 +54,7 @@ impl<'d> Compiler<'d> {
             let value = self.document.pointer(pointer).ok_or_else(|| {
                 ConfigError::new(at, format!("$ref {target} resolves to nothing"))
             })?;
-            let location = format!("{}{}", self.root_field, pointer.replace('/', "."));
+            let location = crate::document::place(&self.root_field, pointer);
             let node = self.node(value, &location, 0)?;
             if let Some(place) = self.nodes.get_mut(slot.0) {
                 *place = node;
@@ -54,6 +65,15 @@ impl<'d> Compiler<'d> {
 
     pub fn finish(self) -> Tree {
         Tree { nodes: self.nodes }
+    }
+
+    pub(super) fn schema_at(
+        &mut self,
+        value: &Value,
+        at: &str,
+        depth: usize,
+    ) -> Result<SchemaId, ConfigError> {
+        self.schema(value, at, depth)
     }
 
     fn schema(&mut self, value: &Value, at: &str, depth: usize) -> Result<SchemaId, ConfigError> {
@@ -89,11 +109,16 @@ impl<'d> Compiler<'d> {
             allowed: read::values(map, "enum", at)?,
             constant: map.get("const").cloned(),
             read_only: read::flag(map, "readOnly", at)?,
-            string: read::string_rules(map, at)?,
+            binary: read::is_binary(map),
+            string: StringRules {
+                url: self.url_policies.for_schema(map, at)?,
+                ..read::string_rules(map, at)?
+            },
             number: read::number_rules(map, at)?,
             array: self.array_rules(map, at, depth)?,
             object: self.object_rules(map, at, depth)?,
             composition: self.composition(map, at, depth)?,
+            conditional: self.conditional(map, at, depth)?,
         })
     }
 
@@ -124,7 +149,7 @@ impl<'d> Compiler<'d> {
         Ok(Some(id))
     }
 
-    fn optional(
+    pub(super) fn optional(
         &mut self,
         map: &Keywords,
         key: &str,
@@ -169,6 +194,10 @@ impl<'d> Compiler<'d> {
             min_items: read::count(map, "minItems", at)?,
             max_items: read::count(map, "maxItems", at)?,
             unique_items: read::flag(map, "uniqueItems", at)?,
+            contains: self.optional(map, "contains", at, depth)?,
+            min_contains: read::count(map, "minContains", at)?,
+            max_contains: read::count(map, "maxContains", at)?,
+            unevaluated_items: self.optional(map, "unevaluatedItems", at, depth)?,
         })
     }
 
@@ -200,6 +229,10 @@ impl<'d> Compiler<'d> {
             required,
             min_properties: read::count(map, "minProperties", at)?,
             max_properties: read::count(map, "maxProperties", at)?,
+            property_names: self.optional(map, "propertyNames", at, depth)?,
+            dependent_required: read::dependent_required(map, at)?,
+            dependent_schemas: self.dependent_schemas(map, at, depth)?,
+            unevaluated: self.optional(map, "unevaluatedProperties", at, depth)?,
         })
     }
 
@@ -225,7 +258,7 @@ impl<'d> Compiler<'d> {
 }
 
 /// The members of an object-valued keyword such as `properties`.
-fn members<'m>(
+pub(super) fn members<'m>(
     map: &'m Keywords,
     key: &str,
     at: &str,

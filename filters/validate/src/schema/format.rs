@@ -11,6 +11,8 @@ pub enum Format {
     Time,
     Uuid,
     Email,
+    /// RFC 3986 absolute URI (syntax only; where it may point is `ssrf`'s business).
+    Uri,
     Ipv4,
     Ipv6,
     /// OpenAPI's integer widths: the value must fit a signed 32- or 64-bit integer.
@@ -27,6 +29,7 @@ impl Format {
             "time" => Format::Time,
             "uuid" => Format::Uuid,
             "email" => Format::Email,
+            "uri" => Format::Uri,
             "ipv4" => Format::Ipv4,
             "ipv6" => Format::Ipv6,
             "int32" => Format::Int32,
@@ -43,6 +46,7 @@ impl Format {
             Format::Time => "time",
             Format::Uuid => "uuid",
             Format::Email => "email",
+            Format::Uri => "uri",
             Format::Ipv4 => "ipv4",
             Format::Ipv6 => "ipv6",
             Format::Int32 => "int32",
@@ -68,6 +72,7 @@ impl Format {
             Format::Time => is_time(bytes),
             Format::Uuid => is_uuid(bytes),
             Format::Email => is_email(text),
+            Format::Uri => is_uri(text),
             Format::Ipv4 => text.parse::<Ipv4Addr>().is_ok(),
             Format::Ipv6 => text.parse::<Ipv6Addr>().is_ok(),
             Format::Int32 | Format::Int64 => true,
@@ -192,6 +197,28 @@ fn is_email(text: &str) -> bool {
     is_dot_atom(local) && local.len() <= 64 && (is_hostname(domain) || is_address_literal(domain))
 }
 
+/// A scheme (`ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`), `:`, then only URI characters,
+/// each `%` followed by two hex digits, at most one `#`.
+fn is_uri(text: &str) -> bool {
+    let Some((scheme, rest)) = text.split_once(':') else {
+        return false;
+    };
+    let mut letters = scheme.chars();
+    let scheme_ok = letters.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && letters.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    let bytes = rest.as_bytes();
+    let escapes_ok = bytes.iter().enumerate().all(|(i, b)| {
+        *b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit))
+    });
+    let chars_ok = rest
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b));
+    scheme_ok && escapes_ok && chars_ok && rest.matches('#').count() <= 1
+}
+
 fn is_dot_atom(text: &str) -> bool {
     const SPECIALS: &[u8] = b"!#$%&'*+-/=?^_`{|}~";
     !text.is_empty()
@@ -276,6 +303,12 @@ mod tests {
             (Format::Email, json!("alice@-example.com"), false),
             (Format::Email, json!("al ice@example.com"), false),
             (Format::Email, json!("alice"), false),
+            (Format::Uri, json!("https://example.com/a?b=c#d"), true),
+            (Format::Uri, json!("urn:isbn:0451450523"), true),
+            (Format::Uri, json!("/relative/path"), false),
+            (Format::Uri, json!("https://exa mple.com"), false),
+            (Format::Uri, json!("https://example.com/%zz"), false),
+            (Format::Uri, json!("1http://example.com"), false),
             (Format::Ipv4, json!("192.0.2.1"), true),
             (Format::Ipv4, json!("192.0.2.01"), false),
             (Format::Ipv6, json!("2001:db8::1"), true),
@@ -305,6 +338,7 @@ mod tests {
             "time",
             "uuid",
             "email",
+            "uri",
             "ipv4",
             "ipv6",
             "int32",

@@ -126,6 +126,7 @@ pub fn string_rules(map: &Keywords, at: &str) -> Result<StringRules, ConfigError
         max_length: count(map, "maxLength", at)?,
         pattern: pattern(map, at)?,
         format: format(map, at)?,
+        url: None,
     })
 }
 
@@ -163,4 +164,34 @@ fn exclusive(
         Some(Value::Number(n)) => Ok(Some(n.clone())),
         Some(_) => Err(wrong(at, key, "must be a number")),
     }
+}
+
+/// `dependentRequired`: member name → the names required with it.
+pub fn dependent_required(
+    map: &Keywords,
+    at: &str,
+) -> Result<Vec<(String, Vec<String>)>, ConfigError> {
+    let Some(value) = map.get("dependentRequired") else {
+        return Ok(Vec::new());
+    };
+    let bad = || wrong(at, "dependentRequired", "must map names to lists of names");
+    let members = value.as_object().ok_or_else(bad)?;
+    let mut out = Vec::with_capacity(members.len());
+    for (name, list) in members {
+        let names = list
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|v| v.as_str().map(String::from).ok_or_else(bad))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push((name.clone(), names));
+    }
+    Ok(out)
+}
+
+/// Whether the schema describes raw bytes rather than text.
+pub fn is_binary(map: &Keywords) -> bool {
+    map.get("format").and_then(Value::as_str) == Some("binary")
+        || map.contains_key("contentMediaType")
+        || map.contains_key("contentEncoding")
 }

@@ -1,21 +1,36 @@
 //! Where the walk is in the body, and what it found wrong there.
 
-use palisade_shared::problem::Violation;
+use super::finding::{Finding, Kind};
 
 /// Longest pointer reported; a longer one (client-chosen keys) is cut, marked with `…`.
 const MAX_POINTER_BYTES: usize = 200;
+/// Longest reference token kept whole; client-chosen member names are cut after it.
+const MAX_TOKEN_CHARS: usize = 64;
 
 /// A JSON pointer into the body, extended and shortened as the walk descends and returns.
 #[derive(Debug, Default)]
 pub struct Pointer(String);
 
 impl Pointer {
-    /// Appends one reference token (escaped per RFC 6901); returns the length to restore.
+    /// Appends one reference token (escaped per RFC 6901, control and invisible characters
+    /// written as `\u{..}`, cut after 64 characters); returns the length to restore.
     pub fn push(&mut self, token: &str) -> usize {
         let mark = self.0.len();
         self.0.push('/');
-        self.0
-            .push_str(&token.replace('~', "~0").replace('/', "~1"));
+        for (i, c) in token.chars().enumerate() {
+            if i == MAX_TOKEN_CHARS {
+                self.0.push('…');
+                break;
+            }
+            match c {
+                '~' => self.0.push_str("~0"),
+                '/' => self.0.push_str("~1"),
+                c if c.is_control() || is_invisible(c) => {
+                    self.0.push_str(&format!("\\u{{{:x}}}", u32::from(c)))
+                }
+                c => self.0.push(c),
+            }
+        }
         mark
     }
 
@@ -40,11 +55,16 @@ impl Pointer {
     }
 }
 
+/// Characters that render as nothing or reorder text.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
 /// The violations found, up to a cap; a probe (for `anyOf`, `oneOf`, `not`) keeps none and
 /// stops at the first.
 #[derive(Debug)]
 pub struct Report {
-    violations: Vec<Violation>,
+    violations: Vec<Finding>,
     cap: usize,
     failures: usize,
 }
@@ -62,13 +82,11 @@ impl Report {
         Report::new(0)
     }
 
-    pub fn fail(&mut self, pointer: &Pointer, reason: impl Into<String>) {
+    pub fn fail(&mut self, pointer: &Pointer, kind: Kind, reason: impl Into<String>) {
         self.failures += 1;
         if self.violations.len() < self.cap {
-            self.violations.push(Violation {
-                pointer: pointer.reported(),
-                reason: reason.into(),
-            });
+            self.violations
+                .push(Finding::new(kind, pointer.reported(), reason));
         }
     }
 
@@ -82,7 +100,7 @@ impl Report {
         self.failures > 0 && self.violations.len() >= self.cap
     }
 
-    pub fn into_violations(self) -> Vec<Violation> {
+    pub fn into_findings(self) -> Vec<Finding> {
         self.violations
     }
 }

@@ -28,11 +28,24 @@ pub struct Rules {
     pub constant: Option<Value>,
     /// `readOnly: true`: the value belongs to responses and is refused in a request.
     pub read_only: bool,
+    /// Raw bytes rather than text: `format: binary`, `contentMediaType` or `contentEncoding`
+    /// (multipart parts of such properties are size-checked, not read as UTF-8).
+    pub binary: bool,
     pub string: StringRules,
     pub number: NumberRules,
     pub array: ArrayRules,
     pub object: ObjectRules,
     pub composition: Composition,
+    /// `if`/`then`/`else`.
+    pub conditional: Option<Conditional>,
+}
+
+/// `if` decides which of `then` and `else` applies; `if` alone asserts nothing.
+#[derive(Debug)]
+pub struct Conditional {
+    pub condition: SchemaId,
+    pub then: Option<SchemaId>,
+    pub otherwise: Option<SchemaId>,
 }
 
 #[derive(Debug, Default)]
@@ -42,6 +55,8 @@ pub struct StringRules {
     pub max_length: Option<usize>,
     pub pattern: Option<Regex>,
     pub format: Option<Format>,
+    /// `x-palisade-url-allowlist`: the value must be a URL this allowlist accepts (SSRF).
+    pub url: Option<std::rc::Rc<crate::ssrf::UrlPolicy>>,
 }
 
 #[derive(Debug, Default)]
@@ -62,6 +77,12 @@ pub struct ArrayRules {
     pub min_items: Option<usize>,
     pub max_items: Option<usize>,
     pub unique_items: bool,
+    pub contains: Option<SchemaId>,
+    /// `minContains` (default 1 when `contains` is present; 0 lets it match nothing).
+    pub min_contains: Option<usize>,
+    pub max_contains: Option<usize>,
+    /// Applies to every item no other keyword evaluated, composition included.
+    pub unevaluated_items: Option<SchemaId>,
 }
 
 #[derive(Debug, Default)]
@@ -74,6 +95,22 @@ pub struct ObjectRules {
     pub required: Vec<String>,
     pub min_properties: Option<usize>,
     pub max_properties: Option<usize>,
+    /// Every member name, as a string value, must satisfy it.
+    pub property_names: Option<SchemaId>,
+    /// When the first member is present, the others are required too.
+    pub dependent_required: Vec<(String, Vec<String>)>,
+    /// When the member is present, the whole object must satisfy the schema.
+    pub dependent_schemas: Vec<(String, SchemaId)>,
+    /// Applies to every member no other keyword evaluated, composition included.
+    pub unevaluated: Option<SchemaId>,
+}
+
+impl ObjectRules {
+    /// Whether the schema names members (`properties`): with `reject_additional_properties`,
+    /// an object it applies to is closed unless some schema opens it.
+    pub fn declares_members(&self) -> bool {
+        !self.properties.is_empty()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -119,7 +156,19 @@ impl Types {
         Types(self.0 | other.0)
     }
 
-    fn has(self, other: Types) -> bool {
+    /// The types both sets admit; `number` admits integers.
+    pub fn and(self, other: Types) -> Types {
+        let widen = |t: Types| {
+            if t.has(Types::NUMBER) {
+                t.with(Types::INTEGER)
+            } else {
+                t
+            }
+        };
+        Types(widen(self).0 & widen(other).0)
+    }
+
+    pub fn has(self, other: Types) -> bool {
         self.0 & other.0 != 0
     }
 

@@ -1,6 +1,7 @@
 //! The validator keyword by keyword, `$ref`s and cycles, composition, and configure-time
 //! refusals; the helpers here compile a schema inside a small document and list violations.
 
+mod annotations;
 mod composition;
 mod keywords;
 mod references;
@@ -22,6 +23,15 @@ fn compile_with(components: Value, schema: &Value) -> Result<(Tree, super::Schem
 fn pointers_with(components: Value, schema: Value, instance: Value) -> Vec<String> {
     let (tree, id) = compile_with(components, &schema).unwrap();
     tree.validate(id, &instance, 20)
+        .into_iter()
+        .map(|v| v.pointer)
+        .collect()
+}
+
+/// The pointers of every violation with objects closed by default.
+fn closed_pointers(schema: Value, instance: Value) -> Vec<String> {
+    let (tree, id) = compile_with(json!({}), &schema).unwrap();
+    tree.findings(id, &instance, &super::Place::body(true), 20)
         .into_iter()
         .map(|v| v.pointer)
         .collect()

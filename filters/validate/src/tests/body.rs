@@ -99,7 +99,23 @@ fn invalid_transfers_are_refused_with_a_pointer() {
             "{name}"
         );
         assert_eq!(seen.first_pointer(), pointer, "{name}");
-        assert_eq!(seen.decision(), Decision::deny(kind, 400), "{name}");
+        let decision = seen.decision();
+        assert_eq!(
+            (decision.outcome, decision.status),
+            (Decision::deny(kind, 400).outcome, Some(400)),
+            "{name}"
+        );
+        // The audit reason: the kind, then each violation's pointer and kind.
+        assert!(
+            decision.reason.starts_with(kind),
+            "{name}: {}",
+            decision.reason
+        );
+        assert!(
+            decision.reason.contains(pointer),
+            "{name}: {}",
+            decision.reason
+        );
         assert_eq!(seen.steps.last(), Some(&Step::Stop), "{name}");
     }
 }
@@ -169,14 +185,26 @@ fn content_types() {
 }
 
 #[test]
-fn declared_non_json_bodies_are_size_checked_only() {
+fn declared_text_bodies_are_validated_and_binary_ones_size_checked() {
     let mut document = demo_openapi();
-    document["paths"]["/transfers"]["post"]["requestBody"]["content"]["text/plain"] =
-        json!({"schema": {"type": "string", "maxLength": 1}});
+    let content = &mut document["paths"]["/transfers"]["post"]["requestBody"]["content"];
+    content["text/plain"] = json!({"schema": {"type": "string", "maxLength": 4}});
+    content["application/octet-stream"] = json!({"schema": {"type": "string", "format": "binary"}});
+    content["application/xml"] = json!({"schema": {"type": "object"}});
     let config = serde_json::to_vec(&json!({"openapi": document})).unwrap();
     let settings = Rc::new(Settings::from_json(&config).unwrap());
-    let seen = post_transfer(&settings, Some("text/plain"), b"free text");
+    let cases: [(&str, &[u8], Option<u32>); 6] = [
+        ("text/plain", b"text", None),
+        ("text/plain", b"free text", Some(400)),
+        ("text/plain", b"t\xffx", Some(400)),
+        ("text/plain; charset=latin1", b"text", Some(415)),
+        ("application/octet-stream", b"\x00\xff", None),
+        ("application/xml", b"<a/>", Some(415)),
+    ];
+    for (content_type, body, status) in cases {
+        let seen = post_transfer(&settings, Some(content_type), body);
+        assert_eq!(seen.status(), status, "{content_type}");
+    }
+    let seen = post_transfer(&settings, Some("application/octet-stream"), b"x");
     assert_eq!(seen.decision(), Decision::allow("body_not_validated"));
-    let seen = post_transfer(&settings, Some("application/json"), b"{}");
-    assert_eq!(seen.status(), Some(400));
 }
