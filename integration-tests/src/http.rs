@@ -147,6 +147,21 @@ pub fn send(port: u16, request: &Request) -> Result<Response, HarnessError> {
     Connection::open(port)?.send(request)
 }
 
+/// Sends one request over a stream the caller opened (a TLS session, say), with `host` as the
+/// `Host` header unless the request names one, and reads its answer.
+pub fn exchange(
+    stream: impl Read + Write,
+    host: &str,
+    request: &Request,
+) -> Result<Response, HarnessError> {
+    let mut reader = BufReader::new(stream);
+    reader
+        .get_mut()
+        .write_all(&request.to_bytes(host))
+        .map_err(io)?;
+    read_response(&mut reader, request.method == "HEAD")
+}
+
 fn io(e: std::io::Error) -> HarnessError {
     HarnessError::new(format!("i/o: {e}"))
 }

@@ -50,12 +50,17 @@
 //! others). Other helpers: [`Stack::audit_records`], [`Stack::recorded`], [`Stack::counter`],
 //! [`Stack::envoy_log`], [`http::Connection`] for keep-alive and raw bytes.
 //!
+//! mTLS: [`tls::Pki`] makes a test CA and client certificates (SPIFFE IDs as URI SANs),
+//! [`tls::mtls_template`] a TLS variant of the demo template for [`StackBuilder::template`],
+//! and [`tls::send`] is the HTTPS client, with or without a client certificate.
+//!
 //! A test file under `tests/` that has helper functions outside `#[test]` should open with
 //! `#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]`
 //! (clippy only exempts `#[test]` functions themselves). Run one file with
 //! `make build && cargo test -p palisade-integration-tests --test <file> -- --test-threads=2`.
 
 pub mod bench;
+pub mod check;
 pub mod cpu;
 pub mod error;
 pub mod http;
@@ -65,6 +70,7 @@ pub mod ports;
 pub mod process;
 pub mod render;
 pub mod stack;
+pub mod tls;
 
 pub use error::HarnessError;
 pub use http::{Request, Response};

@@ -265,7 +265,8 @@ fn the_authorization_scheme_and_the_query_are_read_only_when_enabled() {
     assert_eq!(recorded[1].header("x-palisade-subject"), Some("partner-a"));
     drop(enabled);
 
-    let disabled = stack_with(json!({}), json!({}));
+    let off = json!({"authorization_scheme": false, "query_parameter": null});
+    let disabled = stack_with(off, json!({}));
     let by_scheme = disabled.send(&scheme).unwrap();
     let by_query = disabled.send(&query).unwrap();
 
@@ -316,6 +317,35 @@ fn failed_keys_lock_the_client_out() {
     assert_eq!(locked.status, 429, "{}", locked.text());
     assert!(locked.header("retry-after").is_some());
     assert!(stack.recorded().unwrap().is_empty());
+}
+
+/// The demo configuration's key (`envoy-configs/demo/authn.json`, published on purpose).
+const DEMO_KEY: &str = "pk_demo0001_DEMO-ONLY-published-in-the-repo-never-use-0";
+
+#[test]
+fn the_demo_key_passes_the_whole_chain_with_its_scopes_only() {
+    let stack = Stack::builder().start().unwrap();
+    stack.clear_recorded().unwrap();
+
+    let read = stack.send(&with_key("/accounts/a1", DEMO_KEY)).unwrap();
+    let transfer = Request::new("POST", "/transfers")
+        .header("x-api-key", DEMO_KEY)
+        .json(&json!({"from": "a1", "to": "a2", "amount": 5}));
+    let write = stack.send(&transfer).unwrap();
+
+    assert_eq!(read.status, 200, "{}", read.text());
+    assert_eq!(
+        write.status,
+        403,
+        "no transfers:write scope: {}",
+        write.text()
+    );
+    let recorded = stack.recorded().unwrap();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        recorded[0].header("x-palisade-subject"),
+        Some("demo-partner")
+    );
 }
 
 #[test]

@@ -35,8 +35,13 @@ fn key(id: &str, secret: &str, state: &str) -> Value {
 }
 
 fn hmac_section(extra: Value) -> Value {
-    let mut section = json!({"keys": [key("partner-h", SECRET, "active"),
-                                      key("paused-h", PAUSED_SECRET, "suspended")]});
+    let keys = [
+        key("partner-h", SECRET, "active"),
+        key("paused-h", PAUSED_SECRET, "suspended"),
+    ];
+    // Stated in full: the patch merges over the demo's own `hmac` section.
+    let mut section = json!({"keys": keys, "hold_request_headers": true,
+                             "signed_headers": ["host"], "max_body_bytes": 262144});
     for (name, value) in extra.as_object().unwrap() {
         section[name] = value.clone();
     }

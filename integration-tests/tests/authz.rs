@@ -10,25 +10,12 @@
     clippy::indexing_slicing
 )]
 
+use palisade_integration_tests::check::{assert_config_refused, assert_problem, demo_template};
 use palisade_integration_tests::http::Connection;
-use palisade_integration_tests::{idp, paths, Filter, Request, Response, Stack};
+use palisade_integration_tests::{idp, paths, Filter, Request, Stack};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-
-fn assert_problem(response: &Response, status: u16, kind: &str) {
-    assert_eq!(response.status, status, "{}", response.text());
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/problem+json")
-    );
-    let body = response.json().unwrap();
-    assert_eq!(
-        body["type"],
-        format!("urn:palisade:problem:{kind}"),
-        "{body}"
-    );
-}
 
 fn authn_and_authz(patch: Value) -> Stack {
     let stack = Stack::builder()
@@ -191,7 +178,6 @@ fn path_tricks_never_reach_the_upstream() {
 fn ownership_binds_path_query_and_body_parameters_to_the_caller() {
     let stack = Stack::builder()
         .filters(&[Filter::Authn, Filter::Authz])
-        .template(&template_holding_authz_headers())
         .patch(
             Filter::Authz,
             json!({
@@ -424,41 +410,8 @@ fn a_bad_authz_configuration_stops_envoy_naming_the_field() {
         ),
     ];
     for (patch, field) in cases {
-        let refusal = Stack::builder()
-            .filters(&[Filter::Authz])
-            .patch(Filter::Authz, patch)
-            .start_expecting_refusal()
-            .unwrap();
-        assert_eq!(refusal.exit_code, Some(1));
-        let line = refusal
-            .log
-            .lines()
-            .find(|line| line.contains("palisade.authz: invalid configuration"))
-            .unwrap_or_else(|| panic!("no refusal line in {}", refusal.log));
-        assert!(line.contains(field), "{line}");
+        assert_config_refused(Filter::Authz, patch, field);
     }
-}
-
-/// The demo template with Envoy's `allow_on_headers_stop_iteration` set for authz.
-fn template_holding_authz_headers() -> String {
-    let template =
-        std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))
-            .unwrap();
-    if template.contains("allow_on_headers_stop_iteration") {
-        return template;
-    }
-    let start = template.find("name: palisade_authz").unwrap();
-    let at = start
-        + template[start..]
-            .find("failure_policy: FAIL_RELOAD")
-            .unwrap();
-    let line_end = at + template[at..].find('\n').unwrap() + 1;
-    let indent = " ".repeat(template[..at].len() - template[..at].rfind('\n').unwrap() - 1);
-    format!(
-        "{}{indent}allow_on_headers_stop_iteration: true\n{}",
-        &template[..line_end],
-        &template[line_end..]
-    )
 }
 
 #[test]
@@ -538,11 +491,12 @@ fn concurrent_requests_per_principal_are_capped_across_workers() {
 
 /// The demo template with two named routes: `/reports...` on `reports-api`, the rest on `bank`.
 fn template_with_named_routes() -> String {
-    let template =
-        std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))
-            .unwrap();
+    let template = demo_template();
     let routes = "              routes:\n              - match: { prefix: \"/\" }\n";
-    assert!(template.contains(routes), "the demo template's route table changed");
+    assert!(
+        template.contains(routes),
+        "the demo template's route table changed"
+    );
     template.replace(
         routes,
         "              routes:\n              - name: reports-api\n                match: { prefix: \"/reports\" }\n                route: { cluster: demo_api }\n              - name: bank\n                match: { prefix: \"/\" }\n",
@@ -556,7 +510,10 @@ fn each_route_gets_its_own_policy_by_route_name() {
     let stack = Stack::builder()
         .filters(&[Filter::Authn, Filter::Authz])
         .template(&template_with_named_routes())
-        .patch(Filter::Authz, json!({"routes": {"reports-api": {"openapi": reports}}}))
+        .patch(
+            Filter::Authz,
+            json!({"routes": {"reports-api": {"openapi": reports}}}),
+        )
         .start()
         .unwrap();
     stack.wait_for_authn("reader-client").unwrap();
@@ -567,8 +524,18 @@ fn each_route_gets_its_own_policy_by_route_name() {
     let on_reports = stack.get("/reports", Some(&token)).unwrap();
     assert_eq!(on_reports.status, 404, "{}", on_reports.text());
     let body = on_reports.json().unwrap_or_default();
-    assert!(!body["type"].as_str().unwrap_or_default().starts_with("urn:palisade"), "{body}");
+    assert!(
+        !body["type"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("urn:palisade"),
+        "{body}"
+    );
     assert_eq!(stack.recorded().unwrap().len(), 1);
     assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 200);
-    assert_problem(&stack.get("/reportsx", Some(&token)).unwrap(), 404, "not-found");
+    assert_problem(
+        &stack.get("/reportsx", Some(&token)).unwrap(),
+        404,
+        "not-found",
+    );
 }

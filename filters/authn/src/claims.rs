@@ -1,10 +1,15 @@
 //! The registered claims of a token whose signature held: issuer, audience and time window.
 //!
 //! `exp` is required; `nbf` and `iat` are optional but, when present, must not lie in the future.
-//! Every time comparison allows the provider's leeway for clock skew. A claim of the wrong JSON
+//! Every time comparison allows the provider's leeway for clock skew. A token may not be valid
+//! for longer than the provider's maximum lifetime (`exp - iat`, or `exp - now` without `iat`),
+//! so a leaked long-lived token is refused even when correctly signed. A claim of the wrong JSON
 //! type refuses the token rather than being ignored.
 
 use serde_json::{Map, Value};
+
+pub mod forward;
+pub mod policy;
 
 /// What the checks need to know about the provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +17,8 @@ pub struct Expectations<'a> {
     pub issuer: &'a str,
     pub audiences: &'a [String],
     pub leeway_seconds: u64,
+    /// Longest accepted `exp - iat` (or `exp - now` without `iat`).
+    pub max_lifetime_seconds: u64,
 }
 
 /// Why the claims were refused.
@@ -23,6 +30,8 @@ pub enum ClaimsError {
     Expired,
     NotYetValid,
     IssuedInFuture,
+    /// The token is valid for longer than the provider allows.
+    LifetimeTooLong,
     /// A time claim that is not a non-negative number.
     BadTime(&'static str),
 }
@@ -36,6 +45,7 @@ impl ClaimsError {
             ClaimsError::Expired => "expired",
             ClaimsError::NotYetValid => "not_yet_valid",
             ClaimsError::IssuedInFuture => "issued_in_future",
+            ClaimsError::LifetimeTooLong => "lifetime_too_long",
             ClaimsError::BadTime(_) => "bad_time_claim",
         }
     }
@@ -63,8 +73,14 @@ pub fn check(
     if time(claims, "nbf")?.is_some_and(|nbf| nbf > now.saturating_add(leeway)) {
         return Err(ClaimsError::NotYetValid);
     }
-    if time(claims, "iat")?.is_some_and(|iat| iat > now.saturating_add(leeway)) {
+    let issued = time(claims, "iat")?;
+    if issued.is_some_and(|iat| iat > now.saturating_add(leeway)) {
         return Err(ClaimsError::IssuedInFuture);
+    }
+    // Without `iat` the lifetime is counted from now, so a token can never outlive the bound.
+    let lifetime = expiry.saturating_sub(issued.unwrap_or(now));
+    if lifetime > expected.max_lifetime_seconds {
+        return Err(ClaimsError::LifetimeTooLong);
     }
     Ok(accepted_until)
 }
@@ -116,6 +132,7 @@ mod tests {
             issuer: "http://idp.test",
             audiences: &audiences,
             leeway_seconds: 60,
+            max_lifetime_seconds: 900,
         };
         check(claims.as_object().unwrap(), &expected, NOW)
     }
@@ -146,6 +163,15 @@ mod tests {
         assert!(checked(with("nbf", json!(NOW + 60))).is_ok());
         assert!(checked(without("nbf")).is_ok());
         assert!(checked(without("iat")).is_ok());
+        let at_the_bound = with("exp", json!(NOW - 10 + 900));
+        assert!(checked(at_the_bound).is_ok());
+        let long_without_iat = with("exp", json!(NOW + 901));
+        let long_without_iat = {
+            let mut claims = long_without_iat;
+            claims.as_object_mut().unwrap().remove("iat");
+            claims
+        };
+        assert_eq!(checked(long_without_iat), Err(ClaimsError::LifetimeTooLong));
     }
 
     #[test]
@@ -175,6 +201,8 @@ mod tests {
             (with("nbf", json!(NOW + 61)), ClaimsError::NotYetValid),
             (with("iat", json!(NOW + 3600)), ClaimsError::IssuedInFuture),
             (with("iat", json!(null)), ClaimsError::BadTime("iat")),
+            (with("exp", json!(NOW + 901)), ClaimsError::LifetimeTooLong),
+            (with("iat", json!(NOW - 2000)), ClaimsError::LifetimeTooLong),
         ];
         for (claims, expected) in cases {
             assert_eq!(checked(claims.clone()), Err(expected), "{claims}");

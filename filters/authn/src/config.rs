@@ -3,15 +3,24 @@
 //! Unknown fields are refused everywhere. Defaults exist only where they are the safe choice;
 //! the providers, their issuers, audiences and JWKS sources must be stated.
 
-use crate::alg::Algorithm;
+use crate::claims::forward::{self, ClaimHeader};
+use crate::credential::sources::{self, RawTokenSources, TokenSources};
+use crate::revocation::config::{self as revocation, RawRevocation, RevocationConfig};
+use crate::sessions::{self, SessionLimit};
+use crate::throttle::config::{self as throttle, RawThrottle, ThrottleConfig};
 use palisade_shared::config::{self, ConfigError};
 use palisade_shared::openapi::Inventory;
 use serde::Deserialize;
-use std::time::Duration;
+use std::collections::BTreeMap;
 
 mod checks;
+mod jwks;
+mod provider;
 
-use checks::{check_realm, non_empty, split_uri, within};
+use checks::{check_realm, within};
+pub use jwks::{cluster_name, JwksSource, RemoteSource, Target, DISCOVERY_PATH};
+pub use provider::Provider;
+use provider::{load_provider, RawProvider};
 
 /// The configuration as written in JSON.
 #[derive(Debug, Deserialize)]
@@ -48,6 +57,53 @@ struct RawConfig {
     /// token is removed, so an upstream cannot replay it elsewhere.
     #[serde(default)]
     forward_token: bool,
+    /// Where bearer tokens are looked for besides `Authorization: Bearer`: a named header, a
+    /// cookie, and a query parameter for listed operations only. Default: `Authorization` only.
+    /// A request presenting two credentials is refused (400).
+    #[serde(default)]
+    token_sources: RawTokenSources,
+    /// Claims copied into the principal for later filters (authz ownership and class checks),
+    /// by name or dotted path. Default none: claims not listed never leave authn.
+    #[serde(default)]
+    keep_claims: Vec<String>,
+    /// Verified claims forwarded upstream, claim name (or dotted path) → header name. Default
+    /// none. Client-sent copies of these headers are always removed.
+    #[serde(default)]
+    claim_headers: BTreeMap<String, String>,
+    /// Revoked `jti`, `sub` and `kid` values: listed here and/or polled from an endpoint.
+    /// Default none.
+    #[serde(default)]
+    revocation: Option<RawRevocation>,
+    /// Lockout after repeated failed authentication per source address and per claimed
+    /// principal (NIST AC-7). Default off.
+    #[serde(default)]
+    failed_auth_throttle: Option<RawThrottle>,
+    /// Most concurrent sessions (`sid`, else `jti`) per subject across all workers (NIST
+    /// AC-10); a token opening one more is refused. Default unlimited.
+    #[serde(default)]
+    max_sessions_per_subject: Option<u64>,
+    /// Subjects whose sessions can be tracked at once (shared-data slots). Default 4096, 16 to
+    /// 65536. When every slot is busy, new sessions are refused rather than left uncounted.
+    #[serde(default = "sessions::default_slots")]
+    session_slots: u64,
+    /// API keys (see `mechanisms::apikey`): where they are read, how they are hashed, and the
+    /// keys. Default none: no API key is accepted and the key header is not touched.
+    #[serde(default)]
+    api_keys: Option<crate::mechanisms::apikey::config::RawApiKeys>,
+    /// HMAC-signed requests (see `filters/authn/HMAC.md`): skew, required signed headers,
+    /// body limit, replay cache and the keys. Default none: such requests are refused.
+    #[serde(default)]
+    hmac: Option<crate::mechanisms::hmac_request::config::RawHmac>,
+    /// Service identity from mTLS client certificates (see `mtls`): the service-to-service
+    /// operations, the admitted SPIFFE IDs and subjects, and the trusted front proxies.
+    /// Default none: no operation takes its caller from a certificate, and a client-sent
+    /// `x-forwarded-client-cert` is always removed.
+    #[serde(default)]
+    mtls: Option<crate::mtls::config::RawMtls>,
+    /// DPoP proof checks (see `dpop`): algorithms, `iat` window, size, origin, replay cache.
+    /// Default: the defaults of each field. Which providers take DPoP is set per provider.
+    #[serde(default)]
+    dpop: Option<crate::dpop::config::RawDpop>,
 }
 
 /// Where signatures are verified.
@@ -58,48 +114,6 @@ pub enum SignatureBackend {
     Auto,
     Host,
     PureRust,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawProvider {
-    /// Short name for logs and metrics, unique among providers.
-    name: String,
-    /// Exact `iss` value of this provider's tokens.
-    issuer: String,
-    /// Accepted `aud` values; a token must name at least one.
-    audiences: Vec<String>,
-    /// Accepted `alg` values, from `RS256` and `ES256`. Default both. `none` and HMAC
-    /// algorithms are never accepted.
-    #[serde(default)]
-    algorithms: Option<Vec<Algorithm>>,
-    /// Where the provider publishes its signing keys.
-    jwks: RawJwks,
-    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds. Default 60, at most 300.
-    #[serde(default = "default_leeway")]
-    leeway_seconds: u64,
-    /// Claim holding the caller's roles (array or space-delimited string). Default none.
-    #[serde(default)]
-    roles_claim: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawJwks {
-    /// Envoy cluster that reaches the provider. Required and non-empty (an empty name would
-    /// abort Envoy).
-    cluster: String,
-    /// `http://` or `https://` URI of the JWKS; its authority and path are sent on the cluster.
-    uri: String,
-    /// Seconds between refreshes once a key set was loaded. Default 300, 10 to 86400.
-    #[serde(default = "default_refresh")]
-    refresh_interval_seconds: u64,
-    /// Seconds between attempts while a fetch fails. Default 2, 1 to 300.
-    #[serde(default = "default_retry")]
-    retry_interval_seconds: u64,
-    /// Timeout of one fetch in milliseconds. Default 5000, 100 to 60000.
-    #[serde(default = "default_timeout")]
-    timeout_milliseconds: u64,
 }
 
 fn default_realm() -> String {
@@ -114,18 +128,6 @@ fn default_cache_entries() -> usize {
 fn default_true() -> bool {
     true
 }
-fn default_leeway() -> u64 {
-    60
-}
-fn default_refresh() -> u64 {
-    300
-}
-fn default_retry() -> u64 {
-    2
-}
-fn default_timeout() -> u64 {
-    5000
-}
 
 /// The checked configuration, shared read-only by every stream.
 #[derive(Debug)]
@@ -138,30 +140,16 @@ pub struct Config {
     pub cache_entries: usize,
     pub forward_identity_headers: bool,
     pub forward_token: bool,
-}
-
-/// One trusted issuer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Provider {
-    pub name: String,
-    pub issuer: String,
-    pub audiences: Vec<String>,
-    pub algorithms: Vec<Algorithm>,
-    pub jwks: JwksSource,
-    pub leeway_seconds: u64,
-    pub roles_claim: Option<String>,
-}
-
-/// How to fetch a provider's key set through Envoy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JwksSource {
-    pub cluster: String,
-    pub scheme: String,
-    pub authority: String,
-    pub path: String,
-    pub refresh: Duration,
-    pub retry: Duration,
-    pub timeout: Duration,
+    pub token_sources: TokenSources,
+    pub keep_claims: Vec<String>,
+    pub claim_headers: Vec<ClaimHeader>,
+    pub revocation: Option<RevocationConfig>,
+    pub throttle: Option<ThrottleConfig>,
+    pub sessions: Option<SessionLimit>,
+    pub api_keys: Option<crate::mechanisms::apikey::ApiKeys>,
+    pub hmac: Option<crate::mechanisms::hmac_request::HmacKeys>,
+    pub mtls: Option<crate::mtls::config::MtlsConfig>,
+    pub dpop: crate::dpop::config::DpopSettings,
 }
 
 /// Parses and checks the plugin configuration.
@@ -172,15 +160,40 @@ pub fn load(bytes: &[u8]) -> Result<Config, ConfigError> {
     within("cache_entries", raw.cache_entries as u64, 0, 65536)?;
     let providers = load_providers(raw.providers)?;
     let inventory = Inventory::load(raw.openapi, "openapi")?;
+    let token_sources = sources::load(raw.token_sources, &inventory, &providers)?;
+    let sessions = sessions::load(raw.max_sessions_per_subject, raw.session_slots)?;
+    let api_keys = raw
+        .api_keys
+        .map(crate::mechanisms::apikey::config::load)
+        .transpose()?;
+    if let Some(keys) = &api_keys {
+        keys.check_distinct_from(&token_sources)?;
+    }
     Ok(Config {
         realm: raw.realm,
         providers,
-        inventory,
         signature_backend: raw.signature_backend,
         max_token_bytes: raw.max_token_bytes,
         cache_entries: raw.cache_entries,
         forward_identity_headers: raw.forward_identity_headers,
         forward_token: raw.forward_token,
+        token_sources,
+        keep_claims: forward::load_keep_claims(raw.keep_claims)?,
+        claim_headers: forward::load_claim_headers(raw.claim_headers)?,
+        revocation: raw.revocation.map(revocation::load).transpose()?,
+        throttle: raw.failed_auth_throttle.map(throttle::load).transpose()?,
+        sessions,
+        api_keys,
+        hmac: raw
+            .hmac
+            .map(crate::mechanisms::hmac_request::config::load)
+            .transpose()?,
+        mtls: raw
+            .mtls
+            .map(|mtls| crate::mtls::config::load(mtls, &inventory))
+            .transpose()?,
+        dpop: crate::dpop::config::load(raw.dpop)?,
+        inventory,
     })
 }
 
@@ -204,67 +217,6 @@ fn load_providers(raw: Vec<RawProvider>) -> Result<Vec<Provider>, ConfigError> {
         providers.push(provider);
     }
     Ok(providers)
-}
-
-fn load_provider(raw: RawProvider, at: &str) -> Result<Provider, ConfigError> {
-    non_empty(&format!("{at}.name"), &raw.name)?;
-    non_empty(&format!("{at}.issuer"), &raw.issuer)?;
-    if raw.audiences.is_empty() || raw.audiences.iter().any(String::is_empty) {
-        let why = "must list at least one non-empty audience";
-        return Err(ConfigError::new(format!("{at}.audiences"), why));
-    }
-    let algorithms = raw.algorithms.unwrap_or_else(|| Algorithm::ALL.to_vec());
-    if algorithms.is_empty() {
-        return Err(ConfigError::new(
-            format!("{at}.algorithms"),
-            "must not be empty",
-        ));
-    }
-    within(&format!("{at}.leeway_seconds"), raw.leeway_seconds, 0, 300)?;
-    if let Some(claim) = &raw.roles_claim {
-        non_empty(&format!("{at}.roles_claim"), claim)?;
-    }
-    Ok(Provider {
-        name: raw.name,
-        issuer: raw.issuer,
-        audiences: raw.audiences,
-        algorithms,
-        jwks: load_jwks(raw.jwks, &format!("{at}.jwks"))?,
-        leeway_seconds: raw.leeway_seconds,
-        roles_claim: raw.roles_claim,
-    })
-}
-
-fn load_jwks(raw: RawJwks, at: &str) -> Result<JwksSource, ConfigError> {
-    let cluster = raw.cluster.trim();
-    if cluster.is_empty() || cluster != raw.cluster {
-        let why = "must name an Envoy cluster (an empty name would abort Envoy)";
-        return Err(ConfigError::new(format!("{at}.cluster"), why));
-    }
-    let (scheme, authority, path) =
-        split_uri(&raw.uri).map_err(|why| ConfigError::new(format!("{at}.uri"), why))?;
-    let bounds = [
-        (
-            "refresh_interval_seconds",
-            raw.refresh_interval_seconds,
-            10,
-            86400,
-        ),
-        ("retry_interval_seconds", raw.retry_interval_seconds, 1, 300),
-        ("timeout_milliseconds", raw.timeout_milliseconds, 100, 60000),
-    ];
-    for (name, value, min, max) in bounds {
-        within(&format!("{at}.{name}"), value, min, max)?;
-    }
-    Ok(JwksSource {
-        cluster: raw.cluster,
-        scheme,
-        authority,
-        path,
-        refresh: Duration::from_secs(raw.refresh_interval_seconds),
-        retry: Duration::from_secs(raw.retry_interval_seconds),
-        timeout: Duration::from_millis(raw.timeout_milliseconds),
-    })
 }
 
 #[cfg(test)]

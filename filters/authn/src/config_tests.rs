@@ -1,5 +1,15 @@
 use super::*;
+use crate::alg::Algorithm;
 use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The remote JWKS source of provider 0.
+fn remote(config: &Config) -> &RemoteSource {
+    match &config.providers[0].jwks {
+        JwksSource::Remote(source) => source,
+        other => panic!("not remote: {other:?}"),
+    }
+}
 
 fn openapi() -> Value {
     serde_json::from_str(include_str!("../../../schemas/demo-api.openapi.json")).unwrap()
@@ -41,18 +51,20 @@ fn loads_a_minimal_configuration_with_safe_defaults() {
     assert_eq!((config.max_token_bytes, config.cache_entries), (8192, 1024));
     assert!(config.forward_identity_headers && !config.forward_token);
     let provider = &config.providers[0];
-    assert_eq!(
-        provider.algorithms,
-        vec![Algorithm::Rs256, Algorithm::Es256]
-    );
+    assert_eq!(provider.algorithms, Algorithm::ASYMMETRIC.to_vec());
     assert_eq!(provider.leeway_seconds, 60);
-    let jwks = &provider.jwks;
+    assert_eq!(provider.max_lifetime_seconds, 900);
+    assert_eq!(provider.token_type, None);
+    let jwks = remote(&config);
     assert_eq!(
-        (jwks.scheme.as_str(), jwks.authority.as_str()),
+        (jwks.target.scheme.as_str(), jwks.target.authority.as_str()),
         ("http", "127.0.0.1:18081")
     );
-    assert_eq!(jwks.path, "/jwks");
+    assert_eq!(jwks.target.path, "/jwks");
     assert_eq!(jwks.refresh, Duration::from_secs(300));
+    assert!(!jwks.discovery);
+    assert!(config.revocation.is_none() && config.throttle.is_none() && config.sessions.is_none());
+    assert!(config.token_sources.authorization && config.token_sources.query.is_none());
 }
 
 #[test]
@@ -61,7 +73,7 @@ fn loads_the_demo_configuration_once_rendered() {
         .replace("\"{{OPENAPI}}\"", &openapi().to_string())
         .replace("{{IDP_PORT}}", "18081");
     let config = load(text.as_bytes()).unwrap();
-    assert_eq!(config.providers[0].jwks.cluster, "palisade_idp");
+    assert_eq!(remote(&config).cluster, "palisade_idp");
     assert_eq!(config.providers[0].issuer, "http://127.0.0.1:18081");
 }
 
@@ -72,8 +84,8 @@ fn uri_without_path_asks_for_the_root() {
         Some(json!("https://idp.example:8443")),
     );
     let config = load_value(&config).unwrap();
-    assert_eq!(config.providers[0].jwks.path, "/");
-    assert_eq!(config.providers[0].jwks.scheme, "https");
+    assert_eq!(remote(&config).target.path, "/");
+    assert_eq!(remote(&config).target.scheme, "https");
 }
 
 #[test]
@@ -84,7 +96,7 @@ fn refuses_bad_configurations_naming_the_field() {
             changed("/providers/0/jwks/clutser", Some(json!("x"))),
             "providers[0].jwks.clutser",
         ),
-        (changed("/providers/0/jwks", None), "providers[0]"),
+        (changed("/providers/0/jwks", None), "providers[0].jwks"),
         (
             changed("/providers/0/jwks/cluster", Some(json!(""))),
             "providers[0].jwks.cluster",
@@ -119,7 +131,7 @@ fn refuses_bad_configurations_naming_the_field() {
         ),
         (
             changed("/providers/0/algorithms", Some(json!(["HS256"]))),
-            "providers[0].algorithms[0]",
+            "providers[0].algorithms",
         ),
         (
             changed("/providers/0/algorithms", Some(json!(["none"]))),

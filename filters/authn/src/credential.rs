@@ -6,11 +6,20 @@
 
 use crate::refusal::Refusal;
 
+pub mod sources;
+
 /// What the request offers as credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential<'a> {
     Absent,
     Bearer(&'a str),
+    /// `Authorization: DPoP <token>` (RFC 9449; the proof is checked in `binding`).
+    Dpop(&'a str),
+    /// `Authorization: ApiKey <key>` (the key unchecked; see `mechanisms::apikey`).
+    ApiKey(&'a str),
+    /// `Authorization: Palisade-HMAC-SHA256 <parameters>` (unparsed; see
+    /// `mechanisms::hmac_request`).
+    Signed(&'a str),
     /// An `Authorization` header with a scheme this filter does not verify (e.g. `Basic`).
     OtherScheme,
 }
@@ -22,23 +31,36 @@ pub fn read<'a>(values: &[&'a str]) -> Result<Credential<'a>, Refusal> {
         [value] => *value,
         _ => return Err(Refusal::InvalidRequest("repeated_authorization")),
     };
+    // The signature scheme's parameters are a comma-separated list: read before the comma test.
+    if let Some((scheme, parameters)) = value.split_once(' ') {
+        if scheme.eq_ignore_ascii_case(crate::mechanisms::hmac_request::authorization::SCHEME) {
+            return Ok(Credential::Signed(parameters));
+        }
+    }
     // A comma cannot occur in a b64token: Envoy joined two headers, or the value lists two.
     if value.contains(',') {
         return Err(Refusal::InvalidRequest("repeated_authorization"));
     }
     let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-    if !scheme.eq_ignore_ascii_case("bearer") {
+    if scheme.eq_ignore_ascii_case(crate::mechanisms::apikey::refusal::SCHEME) {
+        return Ok(Credential::ApiKey(rest.trim_matches(' ')));
+    }
+    let dpop = scheme.eq_ignore_ascii_case("dpop");
+    if !scheme.eq_ignore_ascii_case("bearer") && !dpop {
         return Ok(Credential::OtherScheme);
     }
     let token = rest.trim_start_matches(' ');
     if !is_b64token(token) {
         return Err(Refusal::InvalidRequest("malformed_authorization"));
     }
-    Ok(Credential::Bearer(token))
+    match dpop {
+        true => Ok(Credential::Dpop(token)),
+        false => Ok(Credential::Bearer(token)),
+    }
 }
 
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
-fn is_b64token(token: &str) -> bool {
+pub(crate) fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
     !body.is_empty()
         && body
@@ -65,7 +87,19 @@ mod tests {
     fn tells_other_schemes_apart() {
         assert_eq!(read(&["Basic dXNlcjpwdw=="]), Ok(Credential::OtherScheme));
         assert_eq!(read(&["Bearerabc"]), Ok(Credential::OtherScheme));
-        assert_eq!(read(&["DPoP abc"]), Ok(Credential::OtherScheme));
+        assert_eq!(read(&["DPoP abc"]), Ok(Credential::Dpop("abc")));
+        assert_eq!(read(&["dpop  a.b.c"]), Ok(Credential::Dpop("a.b.c")));
+        assert!(read(&["DPoP a b"]).is_err());
+    }
+
+    #[test]
+    fn reads_the_api_key_and_signature_schemes() {
+        assert_eq!(read(&["ApiKey pk_x"]), Ok(Credential::ApiKey("pk_x")));
+        assert_eq!(read(&["apikey  pk_x"]), Ok(Credential::ApiKey("pk_x")));
+        let signed = "palisade-hmac-sha256 keyId=k, nonce=n";
+        assert_eq!(read(&[signed]), Ok(Credential::Signed("keyId=k, nonce=n")));
+        let joined = Err(Refusal::InvalidRequest("repeated_authorization"));
+        assert_eq!(read(&["ApiKey a,ApiKey b"]), joined);
     }
 
     #[test]

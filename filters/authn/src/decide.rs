@@ -1,25 +1,21 @@
 //! The decision on one request: anonymous, authenticated, or refused, and why.
 //!
 //! Only operations the OpenAPI document marks `security: []` may be called without a token.
-//! A token, when present, is always checked, also on public operations. A token is checked in
-//! this order: cache, syntax, issuer, algorithm, key, signature, then claims — so that claim
-//! errors are reported only for tokens whose signature held.
+//! A token, when present, is always checked, also on public operations (see [`crate::bearer`]
+//! for the order of its checks).
 
-use crate::alg::Algorithm;
-use crate::cache::{self, TokenCache, Verified};
-use crate::claims::{self, ClaimsError, Expectations};
-use crate::config::{Config, Provider};
-use crate::credential::{self, Credential};
-use crate::identity;
-use crate::jwks::KeyError;
+use crate::cache::TokenCache;
+use crate::config::Config;
+use crate::credential::{self, sources, Credential};
 use crate::keys::KeyStore;
+use crate::mtls::peer::PeerFacts;
 use crate::refusal::Refusal;
-use crate::token::{self, Jws};
+use crate::revocation::Revocations;
 use crate::verify::Verifier;
 use palisade_shared::openapi::{Lookup, Security};
 use palisade_shared::path::CanonicalPath;
 use palisade_shared::principal::Principal;
-use serde_json::Value;
+use palisade_shared::shared_data::SharedData;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -29,12 +25,21 @@ pub struct RequestFacts<'a> {
     pub method: Option<&'a str>,
     pub path: Option<&'a str>,
     pub authorization: Vec<&'a str>,
+    /// Every request header, for token sources other than `Authorization`.
+    pub headers: &'a [(String, String)],
+    /// The client's address without port, when failed attempts are throttled.
+    pub source: Option<&'a str>,
+    /// The connection's client certificate facts (`None` only in tests that do not set them).
+    pub peer: Option<&'a PeerFacts>,
 }
 
 impl<'a> RequestFacts<'a> {
     /// Picks `:method`, `:path` and every `authorization` value out of the header list.
     pub fn from_headers(headers: &'a [(String, String)]) -> Self {
-        let mut facts = RequestFacts::default();
+        let mut facts = RequestFacts {
+            headers,
+            ..RequestFacts::default()
+        };
         for (name, value) in headers {
             match name.as_str() {
                 ":method" => facts.method = Some(value),
@@ -56,6 +61,20 @@ pub enum Verdict {
         principal: Rc<Principal>,
         from_cache: bool,
     },
+    /// A configured API key; `source` says what to remove before the upstream.
+    ApiKey {
+        principal: Rc<Principal>,
+        source: crate::mechanisms::apikey::source::KeySource,
+    },
+    /// A valid HMAC signature; the body must still match its digest.
+    Signed {
+        principal: Rc<Principal>,
+        body: crate::mechanisms::hmac_request::body::BodyPlan,
+    },
+    /// A service-to-service operation called with an admitted client certificate.
+    Service {
+        principal: Rc<Principal>,
+    },
     Refused(Refusal),
 }
 
@@ -65,6 +84,10 @@ pub struct Authenticator<'a> {
     pub keys: &'a KeyStore,
     pub cache: &'a RefCell<TokenCache>,
     pub verifier: &'a dyn Verifier,
+    /// Envoy shared data: failure counters and sessions of every worker.
+    pub shared: &'a dyn SharedData,
+    /// The revocation list this worker last installed.
+    pub revocations: &'a Revocations,
 }
 
 impl Authenticator<'_> {
@@ -74,21 +97,37 @@ impl Authenticator<'_> {
             return Verdict::Refused(Refusal::InvalidPath);
         };
         let credential = match credential::read(&request.authorization) {
-            Ok(credential) => credential,
+            Ok(credential) => self.supported(credential),
             Err(refusal) => return Verdict::Refused(refusal),
         };
+        let client = match self.service_gate(request, &path, &credential) {
+            Ok(client) => client,
+            Err(verdict) => return verdict,
+        };
+        if let Some(verdict) = self.decide_key_credential(request, &path, &credential, now) {
+            return verdict;
+        }
+        let target = request.path.unwrap_or_default();
+        let sources = &self.config.token_sources;
+        match sources::find(sources, request.headers, target, &credential) {
+            Ok(Some(found)) => {
+                let client = client.as_ref();
+                return self.bound_bearer(&found, &credential, client, request, &path, now);
+            }
+            Ok(None) => {}
+            Err(refusal) => return Verdict::Refused(refusal),
+        }
         match credential {
             Credential::Absent if self.is_public(request.method, &path) => Verdict::Anonymous,
             Credential::Absent => Verdict::Refused(Refusal::MissingToken),
-            // Credentials this filter cannot verify are not passed on, even to public operations.
-            Credential::OtherScheme => Verdict::Refused(Refusal::UnsupportedScheme),
-            Credential::Bearer(token) => match self.authenticate(token, now) {
-                Ok((principal, from_cache)) => Verdict::Authenticated {
-                    principal,
-                    from_cache,
-                },
-                Err(refusal) => Verdict::Refused(refusal),
-            },
+            // Credentials this filter cannot verify are not passed on, even to public operations;
+            // a bearer token counts as one when `Authorization` is not a configured source.
+            // So do API keys and signatures when that mechanism is not configured.
+            Credential::OtherScheme
+            | Credential::Bearer(_)
+            | Credential::Dpop(_)
+            | Credential::ApiKey(_)
+            | Credential::Signed(_) => Verdict::Refused(Refusal::UnsupportedScheme),
         }
     }
 
@@ -100,78 +139,6 @@ impl Authenticator<'_> {
             Lookup::Found { operation, .. } => operation.security == Security::Public,
             _ => false,
         }
-    }
-
-    /// The principal of a valid bearer token, and whether it came from the cache.
-    fn authenticate(&self, token: &str, now: u64) -> Result<(Rc<Principal>, bool), Refusal> {
-        let key = cache::key(token);
-        if let Some(hit) = self.cache.borrow_mut().get(&key, now) {
-            return Ok((hit.principal, true));
-        }
-        let jws = token::parse(token, self.config.max_token_bytes)
-            .map_err(|err| Refusal::InvalidToken(err.reason()))?;
-        let (index, provider) = self.provider_of(&jws)?;
-        let alg = Algorithm::from_jose(&jws.header.alg)
-            .filter(|alg| provider.algorithms.contains(alg))
-            .ok_or(Refusal::InvalidToken("alg_not_allowed"))?;
-        self.check_signature(index, alg, &jws)?;
-        let verified = Self::accept(&jws, provider, now)?;
-        let principal = Rc::clone(&verified.principal);
-        self.cache.borrow_mut().insert(key, verified);
-        Ok((principal, false))
-    }
-
-    /// The provider whose issuer the (still unverified) `iss` names.
-    fn provider_of(&self, jws: &Jws<'_>) -> Result<(usize, &Provider), Refusal> {
-        let issuer = jws.claims.get("iss").and_then(Value::as_str);
-        self.config
-            .providers
-            .iter()
-            .enumerate()
-            .find(|(_, provider)| Some(provider.issuer.as_str()) == issuer)
-            .ok_or(Refusal::InvalidToken("unknown_issuer"))
-    }
-
-    fn check_signature(&self, index: usize, alg: Algorithm, jws: &Jws<'_>) -> Result<(), Refusal> {
-        let set = self.keys.get(index).ok_or(Refusal::KeysUnavailable)?;
-        let key = set.select(alg, jws.header.kid.as_deref()).map_err(|err| {
-            if err == KeyError::UnknownKid {
-                self.keys.request_refresh(index);
-            }
-            Refusal::InvalidToken(err.reason())
-        })?;
-        match self
-            .verifier
-            .verify(alg, key, jws.signing_input, &jws.signature)
-        {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(Refusal::InvalidToken("bad_signature")),
-            Err(err) => Err(Refusal::VerifierFailed(err)),
-        }
-    }
-
-    /// Checks the claims of a token whose signature held and reads its principal.
-    fn accept(jws: &Jws<'_>, provider: &Provider, now: u64) -> Result<Verified, Refusal> {
-        let expected = Expectations {
-            issuer: &provider.issuer,
-            audiences: &provider.audiences,
-            leeway_seconds: provider.leeway_seconds,
-        };
-        let accepted_until =
-            claims::check(&jws.claims, &expected, now).map_err(|err| match err {
-                ClaimsError::Expired => Refusal::Expired,
-                other => Refusal::InvalidToken(other.reason()),
-            })?;
-        let principal = identity::principal(
-            &jws.claims,
-            &provider.issuer,
-            provider.roles_claim.as_deref(),
-        )
-        .map_err(|err| Refusal::InvalidToken(err.reason()))?;
-        Ok(Verified {
-            principal: Rc::new(principal),
-            accepted_until,
-        })
     }
 }
 

@@ -1,15 +1,19 @@
 use super::*;
+use crate::alg::Algorithm;
 use crate::config;
 use crate::jwks::KeySet;
 use crate::testing::*;
 use crate::verify::{AutoVerifier, ForeignCallError, HostVerifier, PureRustVerifier, VerifyError};
 use hmac::{Hmac, Mac};
-use serde_json::json;
+use palisade_shared::shared_data::FakeSharedData;
+use serde_json::{json, Value};
 
 struct Fixture {
     config: Config,
     keys: KeyStore,
     cache: RefCell<TokenCache>,
+    shared: FakeSharedData,
+    revocations: Revocations,
 }
 
 impl Fixture {
@@ -30,6 +34,8 @@ impl Fixture {
             config,
             keys,
             cache: RefCell::new(TokenCache::new(16)),
+            shared: FakeSharedData::default(),
+            revocations: Revocations::default(),
         }
     }
 
@@ -39,11 +45,14 @@ impl Fixture {
             keys: &self.keys,
             cache: &self.cache,
             verifier,
+            shared: &self.shared,
+            revocations: &self.revocations,
         };
         let facts = RequestFacts {
             method: Some("GET"),
             path: Some(path),
             authorization: auth.to_vec(),
+            ..RequestFacts::default()
         };
         authenticator.decide(&facts, now)
     }
@@ -421,6 +430,7 @@ fn anonymous_only_on_public_operations() {
         method: Some("POST"),
         path: Some("/health"),
         authorization: vec![],
+        ..RequestFacts::default()
     };
     let verifier = PureRustVerifier;
     let authenticator = Authenticator {
@@ -428,6 +438,8 @@ fn anonymous_only_on_public_operations() {
         keys: &fixture.keys,
         cache: &fixture.cache,
         verifier: &verifier,
+        shared: &fixture.shared,
+        revocations: &fixture.revocations,
     };
     assert_eq!(
         authenticator.decide(&facts, NOW),

@@ -4,6 +4,8 @@
 //! ECDSA-Sig-Value; JWKS and JWS carry raw big-endian numbers instead. Only encoding is needed,
 //! and only for inputs whose sizes the callers have already bounded.
 
+use crate::jwks::Curve;
+
 const TAG_INTEGER: u8 = 0x02;
 const TAG_BIT_STRING: u8 = 0x03;
 const TAG_SEQUENCE: u8 = 0x30;
@@ -17,6 +19,11 @@ const P256_ALGORITHM: [u8; 21] = [
     0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
     0xce, 0x3d, 0x03, 0x01, 0x07,
 ];
+/// AlgorithmIdentifier { id-ecPublicKey (1.2.840.10045.2.1), secp384r1 (1.3.132.0.34) }.
+const P384_ALGORITHM: [u8; 18] = [
+    0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04,
+    0x00, 0x22,
+];
 
 /// SubjectPublicKeyInfo of an RSA key from its modulus and exponent (big-endian, unsigned).
 pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
@@ -26,9 +33,13 @@ pub fn rsa_spki(modulus: &[u8], exponent: &[u8]) -> Vec<u8> {
     spki(&RSA_ALGORITHM, &rsa_public_key)
 }
 
-/// SubjectPublicKeyInfo of a P-256 key from its uncompressed SEC1 point (`04 || x || y`).
-pub fn p256_spki(point: &[u8]) -> Vec<u8> {
-    spki(&P256_ALGORITHM, point)
+/// SubjectPublicKeyInfo of an EC key from its uncompressed SEC1 point (`04 || x || y`).
+pub fn ec_spki(curve: Curve, point: &[u8]) -> Vec<u8> {
+    let algorithm: &[u8] = match curve {
+        Curve::P256 => &P256_ALGORITHM,
+        Curve::P384 => &P384_ALGORITHM,
+    };
+    spki(algorithm, point)
 }
 
 /// ECDSA-Sig-Value { r INTEGER, s INTEGER } from the two big-endian halves of a JWS signature.

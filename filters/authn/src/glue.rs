@@ -1,22 +1,25 @@
-//! The proxy-wasm side: the root context (configuration, JWKS fetches, shared state) and the
+//! The proxy-wasm side: the root context (configuration, polled JWKS and revocation lists) and the
 //! HTTP context (one per request). The only module besides the shared adapter that touches
 //! proxy-wasm; everything it decides is delegated to plain-Rust modules.
 
 mod fetch;
 mod http;
+mod poll;
 
 use crate::cache::TokenCache;
 use crate::config::{self, Config, SignatureBackend};
 use crate::decide::Authenticator;
 use crate::keys::KeyStore;
 use crate::metrics;
-use crate::refresh::{self, Refresh};
+use crate::revocation::Revocations;
 use crate::verify::{AutoVerifier, ForeignCallError, HostVerifier, PureRustVerifier, Verifier};
 use http::AuthnStream;
 use palisade_shared::abi;
 use palisade_shared::host::plugin_configuration;
 use palisade_shared::logging::{self, Level};
 use palisade_shared::metrics::Counters;
+use palisade_shared::shared_data::ProxySharedData;
+use poll::Poll;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::ContextType;
 use std::cell::RefCell;
@@ -32,6 +35,8 @@ struct Filter {
     cache: RefCell<TokenCache>,
     verifier: Box<dyn Verifier>,
     counters: Counters,
+    revocations: Revocations,
+    shared: ProxySharedData,
 }
 
 impl Filter {
@@ -39,10 +44,12 @@ impl Filter {
         let names = metrics::names();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         Filter {
-            keys: KeyStore::new(config.providers.len()),
+            keys: KeyStore::for_providers(&config.providers),
             cache: RefCell::new(TokenCache::new(config.cache_entries)),
             verifier: verifier(config.signature_backend),
             counters: Counters::define(&names),
+            revocations: Revocations::default(),
+            shared: ProxySharedData,
             config,
         }
     }
@@ -53,6 +60,8 @@ impl Filter {
             keys: &self.keys,
             cache: &self.cache,
             verifier: self.verifier.as_ref(),
+            shared: &self.shared,
+            revocations: &self.revocations,
         }
     }
 }
@@ -61,7 +70,7 @@ impl Filter {
 pub struct AuthnRoot {
     context_id: u32,
     filter: Option<Rc<Filter>>,
-    refreshes: Vec<Refresh>,
+    polls: Vec<Poll>,
     tick: Duration,
 }
 
@@ -70,7 +79,7 @@ impl AuthnRoot {
         AuthnRoot {
             context_id,
             filter: None,
-            refreshes: Vec::new(),
+            polls: Vec::new(),
             tick: Duration::ZERO,
         }
     }
@@ -80,7 +89,7 @@ impl AuthnRoot {
     }
 
     fn set_tick(&mut self) {
-        let wanted = refresh::tick_period(&self.refreshes);
+        let wanted = poll::tick_period(&self.polls);
         let millis = u32::try_from(wanted.as_millis()).unwrap_or(u32::MAX);
         if wanted != self.tick && abi::set_tick_period_ms(millis).is_ok() {
             self.tick = wanted;
@@ -93,10 +102,7 @@ impl Context for AuthnRoot {
         let Some(filter) = self.filter.clone() else {
             return;
         };
-        let Some(index) = self.refreshes.iter().position(|r| r.is_waiting_for(token)) else {
-            return;
-        };
-        self.receive(&filter, index, body_size, now_millis());
+        self.receive(&filter, token, body_size, now_millis());
         self.set_tick();
     }
 }
@@ -111,22 +117,29 @@ impl RootContext for AuthnRoot {
                 return false;
             }
         };
-        let now = now_millis();
-        self.refreshes = config.providers.iter().map(|_| Refresh::new(now)).collect();
+        self.polls = poll::polls_for(&config);
+        if let Some(hmac) = &config.hmac {
+            // Before any request: shared data ignores CAS for keys that do not exist yet.
+            hmac.replay.seed(&ProxySharedData);
+        }
+        let dpop = crate::dpop::DpopMode::Off;
+        if config.providers.iter().any(|p| p.dpop != dpop) {
+            // The same holds for the DPoP proofs' `jti` cache.
+            config.dpop.replay.seed(&ProxySharedData);
+        }
         self.filter = Some(Rc::new(Filter::new(config)));
         self.tick = Duration::ZERO;
         self.set_tick();
         true
     }
 
-    // Limitation: every worker and the main thread tick and fetch the JWKS separately, so one
-    // Envoy sends (workers + 1) fetches per interval; one fetch shared through shared data is
-    // left for later.
+    // Every worker and the main thread tick separately; the polls coordinate through shared
+    // data, so one root context fetches per interval and the others install what it published.
     fn on_tick(&mut self) {
         let Some(filter) = self.filter.clone() else {
             return;
         };
-        self.fetch_due(&filter, now_millis());
+        self.poll_all(&filter, now_millis());
         self.set_tick();
     }
 

@@ -4,6 +4,7 @@
 //! string, as some providers send it); the client from `client_id` or else `azp`. A claim of an
 //! unexpected type refuses the token, so that later filters never act on a half-read identity.
 
+use crate::claims::forward::lookup;
 use palisade_shared::principal::{Principal, PrincipalKind};
 use serde_json::{Map, Value};
 
@@ -44,7 +45,7 @@ pub fn principal(
         None => words(claims.get("scp"), "scope")?,
     };
     let roles = match roles_claim {
-        Some(name) => words(claims.get(name), "roles")?,
+        Some(name) => words(lookup(claims, name), "roles")?,
         None => Vec::new(),
     };
     let mut principal = Principal::anonymous();

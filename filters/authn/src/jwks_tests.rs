@@ -1,5 +1,8 @@
 use super::*;
-use crate::testing::{b64, ec_jwk, ec_signer, jwks, rsa_jwk, rsa_signer};
+use crate::testing::{
+    b64, ec_jwk, ec_signer, ed25519_jwk, ed25519_signer, every_key_jwks, jwks, p384_jwk,
+    p384_signer, rsa_jwk, rsa_signer,
+};
 use serde_json::json;
 
 fn set(document: Value) -> Result<KeySet, JwksError> {
@@ -46,7 +49,19 @@ fn skips_keys_it_must_not_or_cannot_verify_with() {
         ),
         (
             "algorithm not implemented",
-            with(rsa.clone(), "alg", json!("PS256")),
+            with(rsa.clone(), "alg", json!("RSA-OAEP")),
+        ),
+        (
+            "alg of another key type",
+            with(rsa.clone(), "alg", json!("ES256")),
+        ),
+        (
+            "HMAC alg on a public key",
+            with(rsa.clone(), "alg", json!("HS256")),
+        ),
+        (
+            "curve alg mismatch",
+            with(ec.clone(), "alg", json!("ES384")),
         ),
         (
             "alg none on the key",
@@ -57,8 +72,28 @@ fn skips_keys_it_must_not_or_cannot_verify_with() {
             json!({"kty": "oct", "k": "c2VjcmV0", "kid": "s"}),
         ),
         (
-            "Ed25519 key",
-            json!({"kty": "OKP", "crv": "Ed25519", "x": b64([1; 32])}),
+            "symmetric key with alg",
+            json!({"kty": "oct", "k": b64([7; 64]), "kid": "s", "alg": "HS256"}),
+        ),
+        (
+            "Ed448 key",
+            json!({"kty": "OKP", "crv": "Ed448", "x": b64([1; 57])}),
+        ),
+        (
+            "Ed25519 key of the wrong length",
+            json!({"kty": "OKP", "crv": "Ed25519", "x": b64([9; 31])}),
+        ),
+        (
+            "Ed25519 private key published",
+            with(
+                ed25519_jwk(&ed25519_signer(), "d"),
+                "d",
+                json!(b64([1; 32])),
+            ),
+        ),
+        (
+            "kid too long",
+            with(ec.clone(), "kid", json!("k".repeat(300))),
         ),
         ("RSA 1024", with(rsa.clone(), "n", json!(weak_modulus))),
         (
@@ -134,8 +169,9 @@ fn a_lone_key_needs_no_kid_but_must_fit() {
 
 #[test]
 fn the_keys_own_alg_restricts_it() {
-    let rsa_marked_es256 = with(rsa_jwk(&rsa_signer(), "r"), "alg", json!("ES256"));
-    let keys = single(rsa_marked_es256).unwrap();
+    let rsa_marked_ps256 = with(rsa_jwk(&rsa_signer(), "r"), "alg", json!("PS256"));
+    let keys = single(rsa_marked_ps256).unwrap();
+    assert!(keys.select(Algorithm::Ps256, Some("r")).is_ok());
     assert_eq!(
         keys.select(Algorithm::Rs256, Some("r")).err(),
         Some(KeyError::WrongKeyType)
@@ -143,11 +179,52 @@ fn the_keys_own_alg_restricts_it() {
 }
 
 #[test]
+fn loads_p384_and_ed25519_keys() {
+    use p384::pkcs8::DecodePublicKey as _;
+    let keys = set(every_key_jwks()).unwrap();
+    assert_eq!(keys.len(), 4);
+    let p384_key = keys.select(Algorithm::Es384, Some("p384-1")).unwrap();
+    let decoded = p384::PublicKey::from_public_key_der(&p384_key.spki).unwrap();
+    assert_eq!(
+        decoded,
+        p384::PublicKey::from(p384_signer().verifying_key())
+    );
+    let ed = keys.select(Algorithm::EdDsa, Some("ed-1")).unwrap();
+    assert!(ed.spki.is_empty(), "Ed25519 never goes to the host");
+    assert_eq!(
+        keys.select(Algorithm::Es256, Some("p384-1")).err(),
+        Some(KeyError::WrongKeyType)
+    );
+    let off_curve = with(p384_jwk(&p384_signer(), "p"), "y", json!(b64([1; 48])));
+    assert_eq!(single(off_curve).err(), Some(JwksError::NoUsableKey));
+}
+
+#[test]
+fn a_public_key_never_serves_hmac() {
+    let keys = set(every_key_jwks()).unwrap();
+    for kid in ["rsa-any", "ec-1", "p384-1", "ed-1"] {
+        for alg in [Algorithm::Hs256, Algorithm::Hs384, Algorithm::Hs512] {
+            assert_eq!(
+                keys.select(alg, Some(kid)).err(),
+                Some(KeyError::WrongKeyType),
+                "{kid} {alg:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn one_kid_on_two_kinds_of_key_is_told_apart_by_algorithm() {
     let document = json!({"keys": [rsa_jwk(&rsa_signer(), "k"), ec_jwk(&ec_signer(), "k")]});
     let keys = set(document).unwrap();
     let key = keys.select(Algorithm::Es256, Some("k")).unwrap();
-    assert!(matches!(key.material, KeyMaterial::P256 { .. }));
+    assert!(matches!(
+        key.material,
+        KeyMaterial::Ec {
+            curve: Curve::P256,
+            ..
+        }
+    ));
     let twice = json!({"keys": [ec_jwk(&ec_signer(), "k"), ec_jwk(&ec_signer(), "k")]});
     let keys = set(twice).unwrap();
     assert_eq!(

@@ -8,6 +8,11 @@ pub const ANONYMOUS: &str = "palisade_authn_anonymous_total";
 pub const CACHE_HITS: &str = "palisade_authn_cache_hits_total";
 pub const JWKS_FETCH_OK: &str = "palisade_authn_jwks_fetch_ok_total";
 pub const JWKS_FETCH_FAILED: &str = "palisade_authn_jwks_fetch_failed_total";
+pub const REVOCATION_FETCH_OK: &str = "palisade_authn_revocation_fetch_ok_total";
+pub const REVOCATION_FETCH_FAILED: &str = "palisade_authn_revocation_fetch_failed_total";
+pub const ALLOWED_API_KEY: &str = "palisade_authn_allowed_api_key_total";
+pub const ALLOWED_HMAC: &str = "palisade_authn_allowed_hmac_total";
+pub const ALLOWED_MTLS: &str = "palisade_authn_allowed_mtls_total";
 
 /// The counter of refusals for one reason, e.g. `palisade_authn_denied_expired_total`.
 pub fn denied_for(reason: &str) -> String {
@@ -23,9 +28,21 @@ pub fn names() -> Vec<String> {
         CACHE_HITS,
         JWKS_FETCH_OK,
         JWKS_FETCH_FAILED,
+        REVOCATION_FETCH_OK,
+        REVOCATION_FETCH_FAILED,
+        ALLOWED_API_KEY,
+        ALLOWED_HMAC,
+        ALLOWED_MTLS,
     ];
     let mut names: Vec<String> = fixed.iter().map(|name| name.to_string()).collect();
     names.extend(REASONS.iter().map(|reason| denied_for(reason)));
+    let mechanisms = [
+        crate::mechanisms::apikey::refusal::REASONS.as_slice(),
+        crate::mechanisms::hmac_request::refusal::REASONS.as_slice(),
+        crate::mtls::refusal::REASONS.as_slice(),
+        crate::dpop::refusal::REASONS.as_slice(),
+    ];
+    names.extend(mechanisms.concat().iter().map(|reason| denied_for(reason)));
     names
 }
 

@@ -24,14 +24,28 @@ pub enum Refusal {
     Expired,
     /// No key set was ever fetched for the token's provider.
     KeysUnavailable,
+    /// A required revocation list was never fetched; fail closed.
+    RevocationUnavailable,
+    /// Too many failed attempts from this source or for this principal (NIST AC-7).
+    Throttled {
+        retry_after_seconds: u64,
+    },
     /// The signature could not be checked (host call failed); fail closed.
     VerifierFailed(VerifyError),
     /// The request could not be read from the host.
     HostFailure,
+    /// A bad API key; the key mechanism maps it (see `mechanisms::apikey::refusal`).
+    ApiKey(crate::mechanisms::apikey::refusal::KeyRefusal),
+    /// A bad signed request (see `mechanisms::hmac_request::refusal`).
+    Signature(crate::mechanisms::hmac_request::refusal::SignatureRefusal),
+    /// A refused client certificate (see `mtls::refusal`).
+    Mtls(crate::mtls::refusal::MtlsRefusal),
+    /// A bad DPoP proof or a token presented against its binding (see `dpop::refusal`).
+    Dpop(crate::dpop::refusal::DpopRefusal),
 }
 
 /// Every reason a refusal can carry, for the per-reason counters.
-pub const REASONS: [&str; 36] = [
+pub const REASONS: &[&str] = &[
     "invalid_path",
     "missing_token",
     "unsupported_scheme",
@@ -68,6 +82,23 @@ pub const REASONS: [&str; 36] = [
     "verifier_unavailable",
     "verifier_error",
     "host_failure",
+    "bad_typ",
+    "lifetime_too_long",
+    "wrong_typ",
+    "missing_claim",
+    "wrong_claim_value",
+    "revoked",
+    "revocation_unavailable",
+    "throttled",
+    "session_limit",
+    "missing_session_id",
+    "multiple_credentials",
+    "malformed_token",
+    "query_token_not_allowed",
+    "bad_confirmation_claim",
+    "certificate_binding_required",
+    "certificate_binding_missing",
+    "certificate_binding_mismatch",
 ];
 
 impl Refusal {
@@ -80,9 +111,15 @@ impl Refusal {
             Refusal::InvalidRequest(reason) | Refusal::InvalidToken(reason) => reason,
             Refusal::Expired => "expired",
             Refusal::KeysUnavailable => "jwks_unavailable",
+            Refusal::RevocationUnavailable => "revocation_unavailable",
+            Refusal::Throttled { .. } => "throttled",
             Refusal::VerifierFailed(VerifyError::Unavailable) => "verifier_unavailable",
             Refusal::VerifierFailed(_) => "verifier_error",
             Refusal::HostFailure => "host_failure",
+            Refusal::ApiKey(refusal) => refusal.reason(),
+            Refusal::Signature(refusal) => refusal.reason(),
+            Refusal::Mtls(refusal) => refusal.reason(),
+            Refusal::Dpop(refusal) => refusal.reason(),
         }
     }
 
@@ -107,16 +144,25 @@ impl Refusal {
             Refusal::InvalidToken(_) => Problem::new(401, "invalid-token", "Invalid access token"),
             Refusal::Expired => Problem::new(401, "invalid-token", "Invalid access token")
                 .with_detail("the access token expired"),
-            Refusal::KeysUnavailable => Problem::new(
+            Refusal::KeysUnavailable | Refusal::RevocationUnavailable => Problem::new(
                 503,
                 "authentication-unavailable",
                 "Authentication unavailable",
+            ),
+            Refusal::Throttled { .. } => Problem::new(
+                429,
+                "authentication-throttled",
+                "Too many failed authentication attempts",
             ),
             Refusal::VerifierFailed(_) | Refusal::HostFailure => Problem::new(
                 500,
                 "authentication-error",
                 "Authentication could not complete",
             ),
+            Refusal::ApiKey(refusal) => refusal.bare_problem(),
+            Refusal::Signature(refusal) => refusal.bare_problem(),
+            Refusal::Mtls(refusal) => refusal.bare_problem(),
+            Refusal::Dpop(refusal) => refusal.bare_problem(),
         }
     }
 
@@ -129,12 +175,29 @@ impl Refusal {
             }
             Refusal::InvalidToken(_) => Some(("invalid_token", "The access token is not valid")),
             Refusal::Expired => Some(("invalid_token", "The access token expired")),
-            Refusal::KeysUnavailable => {
+            Refusal::KeysUnavailable | Refusal::RevocationUnavailable => {
                 return Some(("retry-after", RETRY_AFTER_SECONDS.to_string()))
             }
+            Refusal::Throttled {
+                retry_after_seconds,
+            } => return Some(("retry-after", (*retry_after_seconds).max(1).to_string())),
             Refusal::InvalidPath | Refusal::VerifierFailed(_) | Refusal::HostFailure => {
                 return None
             }
+            Refusal::ApiKey(refusal) => {
+                return Some(("www-authenticate", refusal.challenge(realm)))
+            }
+            Refusal::Signature(refusal) => {
+                return refusal
+                    .challenge(realm)
+                    .map(|value| ("www-authenticate", value))
+            }
+            Refusal::Mtls(refusal) => {
+                return refusal
+                    .challenge(realm)
+                    .map(|value| ("www-authenticate", value))
+            }
+            Refusal::Dpop(refusal) => return Some(refusal.extra_header(realm)),
         };
         Some(("www-authenticate", challenge(realm, error)))
     }
@@ -167,6 +230,10 @@ mod tests {
             Refusal::VerifierFailed(VerifyError::Host("BadArgument".into())),
             Refusal::VerifierFailed(VerifyError::Unavailable),
             Refusal::HostFailure,
+            Refusal::RevocationUnavailable,
+            Refusal::Throttled {
+                retry_after_seconds: 30,
+            },
         ]
     }
 
@@ -183,6 +250,8 @@ mod tests {
             (500, None),
             (500, None),
             (500, None),
+            (503, None),
+            (429, None),
         ];
         for (refusal, (status, challenge)) in all().iter().zip(expected) {
             let problem = refusal.problem("api");
@@ -211,6 +280,20 @@ mod tests {
                 "{reason}"
             );
         }
+    }
+
+    #[test]
+    fn throttled_clients_are_told_when_to_retry() {
+        let refusal = Refusal::Throttled {
+            retry_after_seconds: 42,
+        };
+        let problem = refusal.problem("api");
+        assert!(problem.headers.contains(&("retry-after", "42".to_string())));
+        let body: serde_json::Value = serde_json::from_slice(&problem.body(None)).unwrap();
+        assert_eq!(
+            body["type"],
+            "urn:palisade:problem:authentication-throttled"
+        );
     }
 
     #[test]

@@ -5,8 +5,14 @@
 //! remove client-sent identity headers, forward the verified ones, and hand the principal and
 //! the decision to the later filters through filter state.
 
+use crate::claims::forward;
+use crate::config::Config;
+use crate::credential::sources;
 use crate::decide::{Authenticator, RequestFacts, Verdict};
+use crate::mechanisms::apikey;
+use crate::mechanisms::hmac_request::body::BodyPlan;
 use crate::refusal::Refusal;
+use crate::throttle;
 use palisade_shared::decision::Decision;
 use palisade_shared::host::{HeaderMap, Host, HostError};
 use palisade_shared::principal::Principal;
@@ -26,6 +32,8 @@ pub struct Handled {
     pub proceed: bool,
     /// A host call that failed while acting; the request was refused if it mattered.
     pub host_error: Option<HostError>,
+    /// A signed request whose body must still match its digest (see `glue::http`).
+    pub body: Option<BodyPlan>,
 }
 
 /// Handles the request headers of one stream.
@@ -38,7 +46,14 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         .now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let verdict = authenticator.decide(&RequestFacts::from_headers(&headers), now);
+    let source = client_address(host, authenticator);
+    let peer = crate::mtls::peer::read(host);
+    let facts = RequestFacts {
+        source: source.as_deref(),
+        peer: Some(&peer),
+        ..RequestFacts::from_headers(&headers)
+    };
+    let verdict = authenticator.decide(&facts, now);
     let admitted = match &verdict {
         Verdict::Refused(refusal) => return refuse(host, authenticator, refusal.clone(), None),
         Verdict::Anonymous => admit(
@@ -50,13 +65,28 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         Verdict::Authenticated { principal, .. } => {
             admit(host, authenticator, principal, "bearer_token")
         }
+        Verdict::ApiKey { principal, source } => admit(host, authenticator, principal, "api_key")
+            .and_then(|()| apikey::source::strip(host, authenticator.config, *source)),
+        Verdict::Signed { principal, .. } => {
+            admit(host, authenticator, principal, "hmac_signature")
+        }
+        Verdict::Service { principal } => admit(host, authenticator, principal, "mtls_identity"),
     };
+    let admitted =
+        admitted.and_then(|()| crate::binding::strip(host, authenticator.config, &facts));
     match admitted {
-        Ok(()) => Handled {
-            verdict,
-            proceed: true,
-            host_error: None,
-        },
+        Ok(()) => {
+            let body = match &verdict {
+                Verdict::Signed { body, .. } => Some(body.clone()),
+                _ => None,
+            };
+            Handled {
+                proceed: body.as_ref().is_none_or(|plan| !plan.hold_request_headers),
+                verdict,
+                host_error: None,
+                body,
+            }
+        }
         // A request whose identity could not be handed on must not reach the upstream.
         Err(err) => refuse(host, authenticator, Refusal::HostFailure, Some(err)),
     }
@@ -76,6 +106,7 @@ fn refuse(
         verdict: Verdict::Refused(refusal),
         proceed: false,
         host_error: cause.or(sent.err()).or(recorded.err()),
+        body: None,
     }
 }
 
@@ -100,11 +131,52 @@ fn admit(
         let value = value.filter(|v| forwarded && is_header_safe(v));
         host.set_header(HeaderMap::Request, name, value)?;
     }
+    for header in &config.claim_headers {
+        let value = principal
+            .claims
+            .get(&header.claim)
+            .and_then(forward::header_value);
+        let value = value.filter(|v| forwarded && is_header_safe(v));
+        host.set_header(HeaderMap::Request, &header.header, value.as_deref())?;
+    }
     if !principal.id.is_empty() && !config.forward_token {
         host.set_header(HeaderMap::Request, "authorization", None)?;
+        remove_token_sources(host, config)?;
     }
     principal.store(host)?;
     Decision::allow(reason).store(host, STAGE)
+}
+
+/// The client's address without its port, read only when failed attempts are throttled.
+fn client_address(host: &dyn Host, authenticator: &Authenticator<'_>) -> Option<String> {
+    authenticator.config.throttle.as_ref()?;
+    let raw = host.property(&["source", "address"]).ok().flatten()?;
+    throttle::address_without_port(&String::from_utf8_lossy(&raw)).map(String::from)
+}
+
+/// Removes the token's other carriers (named header, cookie, query parameter) before the
+/// upstream; other cookies and parameters stay.
+fn remove_token_sources(host: &dyn Host, config: &Config) -> Result<(), HostError> {
+    let sources = &config.token_sources;
+    if let Some(header) = &sources.header {
+        host.set_header(HeaderMap::Request, header, None)?;
+    }
+    if let Some(cookie) = &sources.cookie {
+        let headers = host.headers(HeaderMap::Request)?;
+        if let Some(rest) = sources::without_cookie(&headers, cookie) {
+            host.set_header(HeaderMap::Request, "cookie", rest.as_deref())?;
+        }
+    }
+    let Some(query) = &sources.query else {
+        return Ok(());
+    };
+    let target = host
+        .header(HeaderMap::Request, ":path")?
+        .unwrap_or_default();
+    match sources::without_parameter(&target, &query.parameter) {
+        Some(stripped) => host.set_header(HeaderMap::Request, ":path", Some(&stripped)),
+        None => Ok(()),
+    }
 }
 
 /// Visible ASCII and spaces only: a claim must not smuggle line breaks into a header.

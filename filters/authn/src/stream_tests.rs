@@ -3,9 +3,11 @@ use crate::cache::TokenCache;
 use crate::config::{self, Config};
 use crate::jwks::KeySet;
 use crate::keys::KeyStore;
+use crate::revocation::Revocations;
 use crate::testing::*;
 use crate::verify::PureRustVerifier;
 use palisade_shared::host::FakeHost;
+use palisade_shared::shared_data::FakeSharedData;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
@@ -29,11 +31,15 @@ fn run(config: &Config, headers: &[(&str, &str)]) -> (FakeHost, Handled) {
     let keys = KeyStore::new(1);
     keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
     let cache = RefCell::new(TokenCache::new(4));
+    let shared = FakeSharedData::default();
+    let revocations = Revocations::default();
     let authenticator = Authenticator {
         config,
         keys: &keys,
         cache: &cache,
         verifier: &PureRustVerifier,
+        shared: &shared,
+        revocations: &revocations,
     };
     let host = FakeHost::with_request_headers(headers);
     let handled = handle(&host, &authenticator);
@@ -208,5 +214,115 @@ fn claims_with_line_breaks_are_not_forwarded_as_headers() {
     assert_eq!(
         host.request_header("x-palisade-client-id").as_deref(),
         Some("demo-client")
+    );
+}
+
+fn tenant_token() -> String {
+    let mut claims = good_claims();
+    claims["tenant"] = json!("acme");
+    claims["accounts"] = json!(["a1", "a2"]);
+    es256_token(&json!({"alg": "ES256", "kid": "ec-1"}), &claims)
+}
+
+#[test]
+fn configured_claims_go_upstream_and_client_copies_never_do() {
+    let config = config(json!({"claim_headers": {"tenant": "x-palisade-tenant",
+                                                  "accounts": "x-palisade-accounts"}}));
+    let auth = format!("Bearer {}", tenant_token());
+    let headers = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", auth.as_str()),
+        ("x-palisade-tenant", "forged"),
+    ];
+    let (host, _) = run(&config, &headers);
+    assert_eq!(
+        host.request_header("x-palisade-tenant").as_deref(),
+        Some("acme")
+    );
+    assert_eq!(
+        host.request_header("x-palisade-accounts").as_deref(),
+        Some("a1,a2")
+    );
+    let anonymous = [
+        (":method", "GET"),
+        (":path", "/health"),
+        ("x-palisade-tenant", "forged"),
+    ];
+    let (host, handled) = run(&config, &anonymous);
+    assert!(handled.proceed);
+    assert_eq!(host.request_header("x-palisade-tenant"), None);
+}
+
+#[test]
+fn a_token_from_the_query_or_a_cookie_does_not_reach_the_upstream() {
+    let config = config(
+        json!({"token_sources": {"cookie": "at", "header": "x-access-token",
+        "query": {"parameter": "access_token", "operations": ["getAccount"]}}}),
+    );
+    let token = tenant_token();
+    let path = format!("/accounts/a1?x=1&access_token={token}&y=2");
+    let (host, handled) = run(&config, &[(":method", "GET"), (":path", &path)]);
+    assert!(handled.proceed, "{:?}", handled.verdict);
+    assert_eq!(
+        host.request_header(":path").as_deref(),
+        Some("/accounts/a1?x=1&y=2")
+    );
+    let cookie = format!("theme=dark; at={token}");
+    let (host, handled) = run(
+        &config,
+        &[
+            (":method", "GET"),
+            (":path", "/accounts"),
+            ("cookie", &cookie),
+        ],
+    );
+    assert!(handled.proceed);
+    assert_eq!(host.request_header("cookie").as_deref(), Some("theme=dark"));
+    let named = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("x-access-token", token.as_str()),
+    ];
+    let (host, handled) = run(&config, &named);
+    assert!(handled.proceed);
+    assert_eq!(host.request_header("x-access-token"), None);
+}
+
+#[test]
+fn a_locked_out_client_gets_429_with_retry_after() {
+    let config =
+        config(json!({"failed_auth_throttle": {"max_failures": 1, "lockout_seconds": 45}}));
+    let keys = KeyStore::new(1);
+    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
+    let cache = RefCell::new(TokenCache::new(4));
+    let shared = FakeSharedData::default();
+    let revocations = Revocations::default();
+    let authenticator = Authenticator {
+        config: &config,
+        keys: &keys,
+        cache: &cache,
+        verifier: &PureRustVerifier,
+        shared: &shared,
+        revocations: &revocations,
+    };
+    let request = |auth: &str| {
+        let headers = [
+            (":method", "GET"),
+            (":path", "/accounts"),
+            ("authorization", auth),
+        ];
+        let host = FakeHost::with_request_headers(&headers)
+            .with_property(&["source", "address"], b"10.0.0.7:40000");
+        handle(&host, &authenticator);
+        host.sent().unwrap()
+    };
+    assert_eq!(request("Bearer a.b.c").status, 401);
+    let locked = request(&format!("Bearer {}", token()));
+    assert_eq!(locked.status, 429);
+    assert_eq!(locked.header("retry-after"), Some("45"));
+    assert_eq!(
+        locked.json()["type"],
+        "urn:palisade:problem:authentication-throttled"
     );
 }

@@ -3,8 +3,11 @@
 //! A token is exactly three base64url parts (no padding, no other alphabet) whose header and
 //! claims are JSON objects read with the strict parser, so duplicate names refuse the token
 //! instead of letting two readers disagree. Header members that would let the token choose its
-//! own key (`jku`, `x5u`, `jwk`, `x5c`) or demand extensions (`crit`) refuse it as well.
+//! own key (`jku`, `x5u`, `jwk`, `x5c`) or demand extensions (`crit`: the filter understands
+//! none) refuse it as well, as do a `kid` that is not a short non-empty string and a `typ` that
+//! is not a string.
 
+use crate::jwks::MAX_KID_BYTES;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use palisade_shared::json::{self, JsonErrorKind, Limits};
@@ -28,6 +31,7 @@ pub enum TokenError {
     NotAnObject,
     MissingAlg,
     BadKid,
+    BadTyp,
     ForbiddenHeader(&'static str),
 }
 
@@ -45,6 +49,7 @@ impl TokenError {
             TokenError::NotAnObject => "not_an_object",
             TokenError::MissingAlg => "missing_alg",
             TokenError::BadKid => "bad_kid",
+            TokenError::BadTyp => "bad_typ",
             TokenError::ForbiddenHeader(_) => "forbidden_header",
         }
     }
@@ -55,6 +60,8 @@ impl TokenError {
 pub struct Header {
     pub alg: String,
     pub kid: Option<String>,
+    /// The media type the token declares (`at+jwt` for RFC 9068 access tokens).
+    pub typ: Option<String>,
 }
 
 /// A token split and decoded, its signature not yet checked.
@@ -130,10 +137,17 @@ fn read_header(members: &Map<String, Value>) -> Result<Header, TokenError> {
     };
     let kid = match members.get("kid") {
         None => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
+        Some(Value::String(kid)) if !kid.is_empty() && kid.len() <= MAX_KID_BYTES => {
+            Some(kid.clone())
+        }
         Some(_) => return Err(TokenError::BadKid),
     };
-    Ok(Header { alg, kid })
+    let typ = match members.get("typ") {
+        None => None,
+        Some(Value::String(typ)) => Some(typ.clone()),
+        Some(_) => return Err(TokenError::BadTyp),
+    };
+    Ok(Header { alg, kid, typ })
 }
 
 #[cfg(test)]
@@ -259,6 +273,10 @@ mod tests {
             (r#"{"alg":null}"#, TokenError::MissingAlg),
             (r#"{"alg":["RS256"]}"#, TokenError::MissingAlg),
             (r#"{"alg":"RS256","kid":7}"#, TokenError::BadKid),
+            (r#"{"alg":"RS256","kid":null}"#, TokenError::BadKid),
+            (r#"{"alg":"RS256","kid":""}"#, TokenError::BadKid),
+            (r#"{"alg":"RS256","kid":["a"]}"#, TokenError::BadKid),
+            (r#"{"alg":"RS256","typ":1}"#, TokenError::BadTyp),
         ];
         for (header, expected) in cases {
             let text = token(header, r#"{"sub":"a"}"#);
@@ -277,3 +295,7 @@ mod tests {
         assert_eq!(parse(&text, 8192).err(), Some(TokenError::HeaderTooLarge));
     }
 }
+
+#[cfg(test)]
+#[path = "token_fuzz_tests.rs"]
+mod fuzz;

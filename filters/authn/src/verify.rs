@@ -1,30 +1,25 @@
 //! Signature verification behind one small trait, with two implementations.
 //!
-//! [`HostVerifier`] asks Envoy's `verify_signature` foreign function (BoringSSL, fast);
-//! [`PureRustVerifier`] uses the `rsa` and `p256` crates inside the VM (slow, for hosts that do
-//! not offer the function). [`AutoVerifier`] prefers the host and falls back for good once the
-//! host says it has no such function. Every implementation refuses signatures of the wrong shape
-//! first: an RS256 signature as long as the modulus, an ES256 signature of exactly 64 bytes whose
-//! halves lie in `[1, n-1]`. The hash always follows from the algorithm the key was selected for,
-//! never from anything else in the token.
+//! [`HostVerifier`] asks Envoy's `verify_signature` foreign function (BoringSSL, fast) for RSA
+//! PKCS#1 v1.5 and ECDSA, and hands PS*, EdDSA and HMAC — which Envoy cannot check — to
+//! [`PureRustVerifier`] (the `rsa`, `p256`, `p384`, `ed25519-dalek` and `hmac` crates inside the
+//! VM). [`AutoVerifier`] prefers the host and falls back for good once the host says it has no
+//! such function. Every implementation refuses signatures of the wrong shape first (see
+//! [`shape`]). The hash always follows from the algorithm the key was selected for, never from
+//! anything else in the token.
 
+mod hmac;
 mod host;
 mod pure;
+mod shape;
 
 pub use host::{encode_arguments, ForeignCallError, HostVerifier, VerifySignatureResult};
 pub use pure::PureRustVerifier;
+pub use shape::{ecdsa_halves, has_valid_shape, P256_ORDER, P384_ORDER};
 
 use crate::alg::Algorithm;
-use crate::jwks::{KeyMaterial, PublicKey};
+use crate::jwks::VerificationKey;
 use std::cell::Cell;
-
-/// Order `n` of the P-256 group, big-endian.
-const P256_ORDER: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
-];
-/// Length of a JWS ES256 signature: `r || s`, 32 bytes each.
-const ES256_SIGNATURE: usize = 64;
 
 /// Why a verification could not give an answer (as opposed to answering "invalid").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,33 +38,10 @@ pub trait Verifier {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &PublicKey,
+        key: &VerificationKey,
         signed: &[u8],
         signature: &[u8],
     ) -> Result<bool, VerifyError>;
-}
-
-/// The halves `(r, s)` of an ES256 signature, or `None` when it has the wrong shape.
-pub fn es256_halves(signature: &[u8]) -> Option<(&[u8], &[u8])> {
-    if signature.len() != ES256_SIGNATURE {
-        return None;
-    }
-    let (r, s) = signature.split_at(ES256_SIGNATURE / 2);
-    (is_scalar(r) && is_scalar(s)).then_some((r, s))
-}
-
-/// Whether a 32-byte big-endian number lies in `[1, n-1]`.
-fn is_scalar(value: &[u8]) -> bool {
-    value.iter().any(|b| *b != 0) && value < P256_ORDER.as_slice()
-}
-
-/// Whether the signature has the shape `alg` and `key` call for; checked before any backend.
-pub fn has_valid_shape(alg: Algorithm, key: &PublicKey, signature: &[u8]) -> bool {
-    match (alg, &key.material) {
-        (Algorithm::Rs256, KeyMaterial::Rsa { modulus, .. }) => signature.len() == modulus.len(),
-        (Algorithm::Es256, KeyMaterial::P256 { .. }) => es256_halves(signature).is_some(),
-        _ => false,
-    }
 }
 
 /// The host's function when it has one, pure Rust otherwise.
@@ -98,7 +70,7 @@ impl<H: Verifier> Verifier for AutoVerifier<H> {
     fn verify(
         &self,
         alg: Algorithm,
-        key: &PublicKey,
+        key: &VerificationKey,
         signed: &[u8],
         signature: &[u8],
     ) -> Result<bool, VerifyError> {

@@ -49,6 +49,10 @@ impl RootContext for AuthzRoot {
             palisade_shared::config::parse::<Config>(&bytes).and_then(PolicySet::compile);
         match compiled {
             Ok(policies) => {
+                let store = ProxySharedData;
+                for policy in std::iter::once(&policies.default).chain(policies.routes.values()) {
+                    limits::prepare(policy, &store);
+                }
                 self.policies = Some(Rc::new(policies));
                 self.counters = Rc::new(Counters::define(&COUNTERS));
                 true

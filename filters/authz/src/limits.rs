@@ -70,6 +70,22 @@ pub fn admit(
     Ok(admission)
 }
 
+/// Creates the shared-data slots of every limit of `policy` that do not exist yet.
+pub fn prepare(policy: &Policy, store: &dyn SharedData) {
+    for limit in &policy.config.rate_limits {
+        let spec = BucketSpec {
+            name: scoped_name(&policy.scope, &limit.name),
+            capacity: limit.requests,
+            window_seconds: limit.window_seconds,
+            slots: limit.slots,
+        };
+        crate::ratelimit::prepare(store, &spec);
+    }
+    if policy.config.max_concurrent_per_principal.is_some() {
+        crate::ratelimit::prepare_in_flight(store);
+    }
+}
+
 /// Releases a request counted by [`admit`].
 pub fn release(store: &dyn SharedData, key: &str, now_ms: u64) {
     let _ = adjust_in_flight(store, key, -1, now_ms, IN_FLIGHT_STALE_MS);

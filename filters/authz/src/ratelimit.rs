@@ -87,6 +87,43 @@ pub enum Take {
     Unavailable,
 }
 
+/// The fingerprint of a slot that [`prepare`] created and no key holds yet.
+const VACANT: u64 = 0;
+
+/// Slots of the in-flight counters, shared by every principal.
+const IN_FLIGHT_SLOTS: u64 = 4096;
+
+/// Writes an empty record into every slot that has none yet. Envoy checks the CAS token only
+/// for keys that exist, so without this two workers creating the same slot at once could both
+/// succeed and one draw would be lost. Existing slots (a reloaded VM) are left as they are.
+pub fn prepare(store: &dyn SharedData, spec: &BucketSpec) {
+    for slot in 0..spec.slots.max(1) {
+        create_if_absent(store, &slot_key(spec, slot));
+    }
+}
+
+/// [`prepare`] for the in-flight counters.
+pub fn prepare_in_flight(store: &dyn SharedData) {
+    for slot in 0..IN_FLIGHT_SLOTS {
+        create_if_absent(store, &in_flight_key(slot));
+    }
+}
+
+fn create_if_absent(store: &dyn SharedData, key: &str) {
+    if matches!(store.read(key), Ok((None, _))) {
+        let empty = Bucket {
+            fingerprint: VACANT,
+            milli_tokens: 0,
+            updated_ms: 0,
+        };
+        let _ = store.write(key, &empty.encode(), None);
+    }
+}
+
+fn in_flight_key(slot: u64) -> String {
+    format!("palisade.authz.cc.{slot}")
+}
+
 /// FNV-1a, enough to spread keys over slots; the key itself is never stored.
 pub fn fingerprint(text: &str) -> u64 {
     text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
@@ -106,7 +143,8 @@ pub fn take(store: &dyn SharedData, spec: &BucketSpec, key: &str, cost: u64, now
         let usable = match stored {
             None => true,
             Some(bucket) => {
-                bucket.fingerprint == fingerprint
+                bucket.fingerprint == VACANT
+                    || bucket.fingerprint == fingerprint
                     || spec.refilled(&bucket, now_ms) == spec.capacity.saturating_mul(1000)
             }
         };
@@ -146,6 +184,7 @@ fn take_from_slot(
             return Take::Unavailable;
         };
         let mut bucket = match bytes.as_deref().and_then(Bucket::decode) {
+            Some(bucket) if bucket.fingerprint == VACANT => spec.full(fingerprint, now_ms),
             Some(bucket) if bucket.fingerprint == fingerprint => bucket,
             Some(bucket) if spec.refilled(&bucket, now_ms) < spec.capacity * 1000 => bucket,
             _ => spec.full(fingerprint, now_ms),
@@ -191,7 +230,7 @@ pub fn adjust_in_flight(
     now_ms: u64,
     stale_ms: u64,
 ) -> Option<u64> {
-    let slot = format!("palisade.authz.cc.{}", fingerprint(key) % 65_536);
+    let slot = in_flight_key(fingerprint(key) % IN_FLIGHT_SLOTS);
     for _ in 0..CAS_ATTEMPTS {
         let (bytes, cas) = store.read(&slot).ok()?;
         let stored = bytes.as_deref().and_then(Bucket::decode);
@@ -290,5 +329,37 @@ mod tests {
         assert_eq!(adjust_in_flight(&store, "alice", -1, 20, 1000), Some(1));
         assert_eq!(adjust_in_flight(&store, "alice", 1, 5000, 1000), Some(1));
         assert_eq!(adjust_in_flight(&store, "alice", -5, 5001, 1000), Some(0));
+    }
+}
+
+#[cfg(test)]
+mod prepare_tests {
+    use super::*;
+    use palisade_shared::shared_data::FakeSharedData;
+
+    #[test]
+    fn prepared_slots_are_vacant_and_keep_existing_state() {
+        let store = FakeSharedData::default();
+        let spec = BucketSpec {
+            name: "p".into(),
+            capacity: 2,
+            window_seconds: 60,
+            slots: 4,
+        };
+        prepare(&store, &spec);
+        assert_eq!(store.len(), 4);
+        assert!(matches!(
+            take(&store, &spec, "alice", 2, 5),
+            Take::Allowed { remaining: 0, .. }
+        ));
+        prepare(&store, &spec);
+        assert!(matches!(
+            take(&store, &spec, "alice", 1, 5),
+            Take::Limited { .. }
+        ));
+        assert!(matches!(
+            take(&store, &spec, "bob", 1, 5),
+            Take::Allowed { remaining: 1, .. }
+        ));
     }
 }

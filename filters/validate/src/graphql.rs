@@ -28,6 +28,8 @@ mod request;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_http;
+#[cfg(test)]
 mod tests_limits;
 
 pub use config::{Endpoint, RawEndpoint};

@@ -17,63 +17,27 @@
 //! Limitation: bidirectional-streaming methods are refused (UNIMPLEMENTED), since their request
 //! stream cannot be held until it ends; compressed messages, where allowed, pass unchecked.
 
+mod config;
 mod descriptor;
 mod frames;
+mod schema;
 mod wire;
 
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_wire;
 
-pub use descriptor::Method;
+pub use config::RawGrpc;
+pub use schema::Method;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine;
-use descriptor::Schema;
 use frames::FrameError;
-use palisade_shared::config::ConfigError;
-use serde::Deserialize;
+use schema::Schema;
 
 /// gRPC status codes used in refusals.
 pub const INVALID_ARGUMENT: u32 = 3;
 pub const RESOURCE_EXHAUSTED: u32 = 8;
 pub const UNIMPLEMENTED: u32 = 12;
-/// Deepest message nesting a configuration may allow.
-const MAX_DEPTH: usize = 100;
-
-/// The `grpc` section as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawGrpc {
-    /// The services' `FileDescriptorSet` in base64, as `protoc --include_imports
-    /// --descriptor_set_out` writes it. Required. Its methods are the only gRPC routes.
-    descriptor_set: String,
-    /// Largest request message, in bytes. Default 16384. The whole body stays within
-    /// `max_body_bytes` too.
-    #[serde(default = "default_max_message_bytes")]
-    max_message_bytes: usize,
-    /// Most messages in one client-streaming request. Default 16.
-    #[serde(default = "default_max_messages")]
-    max_messages: usize,
-    /// Deepest nesting of messages. Default 32, at most 100.
-    #[serde(default = "default_max_depth")]
-    max_depth: usize,
-    /// Accept compressed messages (they pass unchecked). Default false: refused, so that
-    /// every message is checked.
-    #[serde(default)]
-    allow_compressed: bool,
-}
-
-fn default_max_message_bytes() -> usize {
-    16 * 1024
-}
-
-fn default_max_messages() -> usize {
-    16
-}
-
-fn default_max_depth() -> usize {
-    32
-}
 
 /// The compiled section.
 #[derive(Debug)]
@@ -123,37 +87,6 @@ pub fn is_grpc_content_type(content_type: Option<&str>) -> bool {
         .unwrap_or_default();
     let essence = essence.trim().to_ascii_lowercase();
     essence == "application/grpc" || essence.starts_with("application/grpc+")
-}
-
-impl RawGrpc {
-    pub fn compile(self, at: &str, max_body_bytes: usize) -> Result<Grpc, ConfigError> {
-        let field = format!("{at}.descriptor_set");
-        let bytes = STANDARD
-            .decode(self.descriptor_set.trim())
-            .map_err(|_| ConfigError::new(field.as_str(), "is not base64"))?;
-        let schema = Schema::compile(&bytes, &field)?;
-        if self.max_message_bytes == 0 || self.max_message_bytes > max_body_bytes {
-            let why = "must be between 1 and max_body_bytes";
-            return Err(ConfigError::new(format!("{at}.max_message_bytes"), why));
-        }
-        if self.max_messages == 0 {
-            return Err(ConfigError::new(
-                format!("{at}.max_messages"),
-                "must be at least 1",
-            ));
-        }
-        if self.max_depth == 0 || self.max_depth > MAX_DEPTH {
-            let why = format!("must be between 1 and {MAX_DEPTH}");
-            return Err(ConfigError::new(format!("{at}.max_depth"), why));
-        }
-        Ok(Grpc {
-            schema,
-            max_message_bytes: self.max_message_bytes,
-            max_messages: self.max_messages,
-            max_depth: self.max_depth,
-            allow_compressed: self.allow_compressed,
-        })
-    }
 }
 
 impl Grpc {

@@ -15,6 +15,13 @@
 //! Envoy's `allow_on_headers_stop_iteration`) or go on, and a refused body resets the upstream
 //! request.
 //!
+//! Before the contract, [`protocols`] judges what has rules of its own: WebSocket upgrades
+//! (endpoint, origin, version, key, subprotocol; 403/400), gRPC calls (framing and every
+//! message against a protobuf descriptor set; refused with a `grpc-status`) and GraphQL
+//! endpoints (the document parsed and held to depth, alias, root-field, directive, token, batch
+//! and cost limits, introspection and persisted-query allowlists). Strings the contract marks
+//! with `x-palisade-url-allowlist` are checked as outbound URLs against SSRF ([`ssrf`]).
+//!
 //! Hands on: the decision for stage `validate` in filter state (`palisade.decision.validate`),
 //! which audit reads. Nothing else; the body is forwarded unchanged.
 

@@ -24,6 +24,8 @@ mod url;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_addresses;
 
 pub use allowlist::{RawAllowlist, UrlPolicies, UrlPolicy};
 pub use host::Host;

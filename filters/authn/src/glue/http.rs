@@ -1,10 +1,14 @@
 //! The HTTP context: hands each request's headers to [`stream::handle`], then counts and logs.
+//! A signed request's body goes to [`settle`] until it matched its digest or was refused.
 
 use super::{Filter, FILTER};
 use crate::decide::Verdict;
+use crate::mechanisms::hmac_request::body::BodyCheck;
+use crate::mechanisms::hmac_request::settle::{self, BodyOutcome, Step};
 use crate::metrics;
 use crate::refusal::Refusal;
 use crate::stream::{self, Handled};
+use palisade_shared::abi;
 use palisade_shared::host::ProxyHost;
 use palisade_shared::logging::{self, Level};
 use proxy_wasm::traits::{Context, HttpContext};
@@ -15,11 +19,20 @@ use std::rc::Rc;
 pub(super) struct AuthnStream {
     context_id: u32,
     filter: Option<Rc<Filter>>,
+    /// A signed request's body being checked against its digest.
+    body: Option<BodyCheck>,
+    /// The body check refused the request: every later callback holds.
+    refused_in_body: bool,
 }
 
 impl AuthnStream {
     pub(super) fn new(context_id: u32, filter: Option<Rc<Filter>>) -> Self {
-        AuthnStream { context_id, filter }
+        AuthnStream {
+            context_id,
+            filter,
+            body: None,
+            refused_in_body: false,
+        }
     }
 
     fn log(&self, level: Level, message: &str) {
@@ -46,6 +59,18 @@ impl AuthnStream {
                 }
                 format!("decision=allow reason=bearer_token cached={from_cache}")
             }
+            Verdict::ApiKey { .. } => {
+                counters.increment(metrics::ALLOWED);
+                counters.increment(metrics::ALLOWED_API_KEY);
+                "decision=allow reason=api_key".to_string()
+            }
+            // Counted once the body matched its digest (see `apply_body`).
+            Verdict::Signed { .. } => "decision=pending reason=hmac_signature".to_string(),
+            Verdict::Service { .. } => {
+                counters.increment(metrics::ALLOWED);
+                counters.increment(metrics::ALLOWED_MTLS);
+                "decision=allow reason=mtls_identity".to_string()
+            }
         };
         self.log(Level::Debug, &message);
         if let Some(err) = &handled.host_error {
@@ -60,10 +85,62 @@ impl AuthnStream {
     }
 }
 
+impl AuthnStream {
+    /// Counts and logs a decided body check, and tells Envoy whether to go on.
+    fn apply_body(&mut self, outcome: BodyOutcome) -> Action {
+        let Some(filter) = self.filter.clone() else {
+            return Action::Pause;
+        };
+        let counters = &filter.counters;
+        match outcome.settled {
+            Some(Ok(())) => {
+                counters.increment(metrics::ALLOWED);
+                counters.increment(metrics::ALLOWED_HMAC);
+                self.log(Level::Debug, "decision=allow reason=hmac_signature");
+                self.body = None;
+            }
+            Some(Err(refusal)) => {
+                counters.increment(metrics::DENIED);
+                counters.increment(&metrics::denied_for(refusal.reason()));
+                let message = format!("decision=deny reason={}", refusal.reason());
+                self.log(Level::Debug, &message);
+                self.body = None;
+                self.refused_in_body = true;
+            }
+            None => {}
+        }
+        if let Some(err) = &outcome.host_error {
+            self.log(Level::Warn, &err.to_string());
+        }
+        match outcome.step {
+            Step::Continue => Action::Continue,
+            Step::Stop => Action::Pause,
+        }
+    }
+
+    /// A body callback while no body check runs: hold a refused stream, let others go on.
+    fn body_without_check(&self) -> Action {
+        if self.refused_in_body {
+            Action::Pause
+        } else {
+            Action::Continue
+        }
+    }
+}
+
+/// `len` bytes of the buffered request body from `start`; `None` when the host cannot.
+fn read_body(start: usize, len: usize) -> Option<Vec<u8>> {
+    match abi::get_buffer(abi::REQUEST_BODY, start, len) {
+        Ok(Some(bytes)) if bytes.len() == len => Some(bytes),
+        Ok(None) if len == 0 => Some(Vec::new()),
+        _ => None,
+    }
+}
+
 impl Context for AuthnStream {}
 
 impl HttpContext for AuthnStream {
-    fn on_http_request_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
+    fn on_http_request_headers(&mut self, _headers: usize, end_of_stream: bool) -> Action {
         let Some(filter) = self.filter.clone() else {
             // Not reached in practice: Envoy does not start when on_configure fails.
             let _ = palisade_shared::abi::send_local_response(500, &[], b"");
@@ -71,10 +148,42 @@ impl HttpContext for AuthnStream {
         };
         let handled = stream::handle(&ProxyHost, &filter.authenticator());
         self.record(&filter, &handled);
+        if let Some(plan) = handled.body {
+            let mut check = BodyCheck::new(plan);
+            if end_of_stream {
+                let outcome = settle::on_end(&ProxyHost, &filter.config.realm, &mut check);
+                return self.apply_body(outcome);
+            }
+            self.body = Some(check);
+        }
         if handled.proceed {
             Action::Continue
         } else {
             Action::Pause
         }
+    }
+
+    fn on_http_request_body(&mut self, body_size: usize, end_of_stream: bool) -> Action {
+        let (Some(filter), Some(check)) = (self.filter.clone(), self.body.as_mut()) else {
+            return self.body_without_check();
+        };
+        let realm = &filter.config.realm;
+        let outcome = settle::on_body(
+            &ProxyHost,
+            realm,
+            check,
+            body_size,
+            end_of_stream,
+            &read_body,
+        );
+        self.apply_body(outcome)
+    }
+
+    fn on_http_request_trailers(&mut self, _trailers: usize) -> Action {
+        let (Some(filter), Some(check)) = (self.filter.clone(), self.body.as_mut()) else {
+            return self.body_without_check();
+        };
+        let outcome = settle::on_end(&ProxyHost, &filter.config.realm, check);
+        self.apply_body(outcome)
     }
 }

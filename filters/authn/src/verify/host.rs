@@ -1,13 +1,15 @@
 //! Verification through Envoy's `verify_signature` foreign function.
 //!
-//! Arguments and result are small protobuf messages (Envoy's `verify_signature.proto`), written
-//! here as prost structs. The call itself is injected, so this module needs no proxy-wasm and its
+//! Only RSA PKCS#1 v1.5 (RS256/384/512) and ECDSA (ES256, ES384, the signature re-encoded as
+//! DER) go to the host; the other algorithms are handed to the pure-Rust verifier. Arguments and
+//! result are small protobuf messages (Envoy's `verify_signature.proto`), written here as prost
+//! structs. The call itself is injected, so this module needs no proxy-wasm and its
 //! encoding is tested natively.
 
-use super::{es256_halves, has_valid_shape, Verifier, VerifyError};
-use crate::alg::Algorithm;
+use super::{ecdsa_halves, has_valid_shape, PureRustVerifier, Verifier, VerifyError};
+use crate::alg::{Algorithm, Family};
 use crate::der;
-use crate::jwks::PublicKey;
+use crate::jwks::{KeyMaterial, VerificationKey};
 use prost::Message;
 
 /// `VerifySignatureArguments`; the PEM alternative (field 5) is never used.
@@ -57,25 +59,27 @@ where
     }
 }
 
-/// The encoded arguments for one verification, or `None` when the signature has the wrong shape.
+/// The encoded arguments for one verification, or `None` when the signature has the wrong shape
+/// or the algorithm is not one the host checks.
 pub fn encode_arguments(
     alg: Algorithm,
-    key: &PublicKey,
+    key: &VerificationKey,
     signed: &[u8],
     signature: &[u8],
 ) -> Option<Vec<u8>> {
     if !has_valid_shape(alg, key, signature) {
         return None;
     }
-    let signature = match alg {
-        Algorithm::Rs256 => signature.to_vec(),
-        Algorithm::Es256 => {
-            let (r, s) = es256_halves(signature)?;
+    let signature = match (alg.family(), &key.material) {
+        (Family::RsaPkcs1, KeyMaterial::Rsa { .. }) => signature.to_vec(),
+        (Family::Ecdsa, KeyMaterial::Ec { curve, .. }) => {
+            let (r, s) = ecdsa_halves(*curve, signature)?;
             der::ecdsa_signature(r, s)
         }
+        _ => return None,
     };
     let arguments = VerifySignatureArguments {
-        hash_function: alg.hash_name().to_string(),
+        hash_function: alg.digest().host_name().to_string(),
         public_key: key.spki.clone(),
         signature,
         text: signed.to_vec(),
@@ -90,10 +94,14 @@ where
     fn verify(
         &self,
         alg: Algorithm,
-        key: &PublicKey,
+        key: &VerificationKey,
         signed: &[u8],
         signature: &[u8],
     ) -> Result<bool, VerifyError> {
+        // PS*, EdDSA and HMAC cannot go through Envoy's function: they always run in the VM.
+        if !alg.host_capable() {
+            return PureRustVerifier.verify(alg, key, signed, signature);
+        }
         let Some(arguments) = encode_arguments(alg, key, signed, signature) else {
             return Ok(false);
         };

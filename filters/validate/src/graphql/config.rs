@@ -102,25 +102,7 @@ impl RawEndpoint {
     pub fn compile(self, at: &str) -> Result<Endpoint, ConfigError> {
         let template = Template::parse(&self.path)
             .map_err(|error| ConfigError::new(format!("{at}.path"), error.0))?;
-        let nonzero = [
-            ("max_depth", self.max_depth),
-            ("max_aliases", self.max_aliases.saturating_add(1)),
-            ("max_root_fields", self.max_root_fields),
-            ("max_directives", self.max_directives.saturating_add(1)),
-            ("max_tokens", self.max_tokens as u64),
-            ("max_batch", self.max_batch as u64),
-            ("max_cost", self.max_cost),
-        ];
-        if let Some((field, _)) = nonzero.iter().find(|(_, value)| *value == 0) {
-            return Err(ConfigError::new(
-                format!("{at}.{field}"),
-                "must be at least 1",
-            ));
-        }
-        if self.max_depth > MAX_NESTING as u64 {
-            let why = format!("must be at most {MAX_NESTING}");
-            return Err(ConfigError::new(format!("{at}.max_depth"), why));
-        }
+        self.check_bounds(at)?;
         let persisted = self
             .persisted_queries
             .map(|raw| raw.compile(&format!("{at}.persisted_queries")))
@@ -144,5 +126,27 @@ impl RawEndpoint {
             introspection: self.introspection,
             persisted,
         })
+    }
+
+    /// Zero aliases or directives may be wanted; zero of the others would refuse everything.
+    fn check_bounds(&self, at: &str) -> Result<(), ConfigError> {
+        let at_least_one = [
+            ("max_depth", self.max_depth),
+            ("max_root_fields", self.max_root_fields),
+            ("max_tokens", self.max_tokens as u64),
+            ("max_batch", self.max_batch as u64),
+            ("max_cost", self.max_cost),
+        ];
+        if let Some((field, _)) = at_least_one.iter().find(|(_, value)| *value == 0) {
+            return Err(ConfigError::new(
+                format!("{at}.{field}"),
+                "must be at least 1",
+            ));
+        }
+        if self.max_depth > MAX_NESTING as u64 {
+            let why = format!("must be at most {MAX_NESTING}");
+            return Err(ConfigError::new(format!("{at}.max_depth"), why));
+        }
+        Ok(())
     }
 }

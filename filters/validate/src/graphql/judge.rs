@@ -54,30 +54,43 @@ fn judge_one(
     let operation = select(&document, request.operation_name.as_deref()).map_err(|reason| {
         GraphqlError::new(ErrorKind::InvalidRequest, at("operationName"), reason)
     })?;
-    if over_get
-        && document
-            .operations
-            .iter()
-            .any(|op| op.kind != OperationKind::Query)
-    {
-        let reason = "only queries may be sent with GET";
-        return Err(GraphqlError::new(
+    check_kinds(endpoint, &document, over_get)
+        .map_err(|(kind, reason)| GraphqlError::new(kind, at("query"), reason))?;
+    measure(endpoint, request, &document, operation)
+        .map_err(|(kind, reason)| GraphqlError::new(kind, at("query"), reason))
+}
+
+/// Queries only over GET; introspection only where enabled.
+fn check_kinds(
+    endpoint: &Endpoint,
+    document: &Document,
+    over_get: bool,
+) -> Result<(), (ErrorKind, &'static str)> {
+    let mutates = document
+        .operations
+        .iter()
+        .any(|op| op.kind != OperationKind::Query);
+    if over_get && mutates {
+        return Err((
             ErrorKind::InvalidRequest,
-            at("query"),
-            reason,
+            "only queries may be sent with GET",
         ));
     }
-    if !endpoint.introspection && asks_introspection(&document) {
-        let reason = "introspection is disabled";
-        return Err(GraphqlError::new(
-            ErrorKind::Introspection,
-            at("query"),
-            reason,
-        ));
+    if !endpoint.introspection && asks_introspection(document) {
+        return Err((ErrorKind::Introspection, "introspection is disabled"));
     }
-    let mut analysis = Analysis::new(&document, &endpoint.costing, &request.variables);
-    let invalid =
-        |error| GraphqlError::new(ErrorKind::InvalidRequest, at("query"), describe(error));
+    Ok(())
+}
+
+/// Every operation against the limits; the cost of the one the request runs.
+fn measure(
+    endpoint: &Endpoint,
+    request: &GraphqlRequest,
+    document: &Document,
+    selected: &Operation,
+) -> Result<u64, (ErrorKind, String)> {
+    let mut analysis = Analysis::new(document, &endpoint.costing, &request.variables);
+    let invalid = |error| (ErrorKind::InvalidRequest, describe(error).to_string());
     analysis.check_fragments().map_err(invalid)?;
     let mut selected_cost = 0;
     for candidate in &document.operations {
@@ -85,8 +98,8 @@ fn judge_one(
         endpoint
             .limits
             .check(&summary)
-            .map_err(|reason| GraphqlError::new(ErrorKind::Limit, at("query"), reason))?;
-        if std::ptr::eq(candidate, operation) {
+            .map_err(|reason| (ErrorKind::Limit, reason))?;
+        if std::ptr::eq(candidate, selected) {
             selected_cost = summary.cost;
         }
     }

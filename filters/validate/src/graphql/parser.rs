@@ -230,21 +230,7 @@ impl<'a> Parser<'_, 'a> {
     fn selection(&mut self, depth: usize) -> Parsed<Selection> {
         if self.peek().is_some_and(|t| t.kind == Kind::Spread) {
             self.at += 1;
-            if self.is_name("on") || self.is_punct(b'{') || self.is_punct(b'@') {
-                if self.is_name("on") {
-                    self.at += 1;
-                    self.name()?;
-                }
-                let directives = self.directives()?;
-                let selections = self.selection_set(depth)?;
-                return Ok(Selection::Inline {
-                    directives,
-                    selections,
-                });
-            }
-            let name = self.name()?.to_string();
-            let directives = self.directives()?;
-            return Ok(Selection::Spread { name, directives });
+            return self.fragment_selection(depth);
         }
         let first = self.name()?;
         let (alias, name) = if self.eat_punct(b':') {
@@ -266,6 +252,26 @@ impl<'a> Parser<'_, 'a> {
             directives,
             selections,
         }))
+    }
+
+    /// After `...`: an inline fragment (`on Type`, directives or a selection set follow) or
+    /// a spread of a named fragment.
+    fn fragment_selection(&mut self, depth: usize) -> Parsed<Selection> {
+        if !(self.is_name("on") || self.is_punct(b'{') || self.is_punct(b'@')) {
+            let name = self.name()?.to_string();
+            let directives = self.directives()?;
+            return Ok(Selection::Spread { name, directives });
+        }
+        if self.is_name("on") {
+            self.at += 1;
+            self.name()?;
+        }
+        let directives = self.directives()?;
+        let selections = self.selection_set(depth)?;
+        Ok(Selection::Inline {
+            directives,
+            selections,
+        })
     }
 
     /// A value; variables are refused where only constants may stand (defaults).

@@ -169,3 +169,36 @@ fn reads_get_parameters_strictly() {
     assert!(matches!(read("query=%zz"), Err(ReadError::Shape { .. })));
     assert!(request::from_document(b"{ a \xff }").is_err());
 }
+
+/// Every truncation of the samples and every byte replaced by each of a few troublesome
+/// characters: the judges answer, and never panic.
+#[test]
+fn mutated_documents_never_panic() {
+    use super::{judge_body, Media, RawEndpoint};
+    let endpoint = serde_json::from_value::<RawEndpoint>(json!({"path": "/g", "max_batch": 4}))
+        .unwrap()
+        .compile("g")
+        .unwrap();
+    let samples = [
+        r#"{"query": "query Q($n: Int = 3) { a(first: $n) @x { ...F ... on T { b } } } fragment F on T { c: d(e: [1, {f: \"g\"}]) }", "variables": {"n": 2}}"#,
+        r#"[{"query": "{ a }"}, {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}]"#,
+        "{\"query\": \"{ a(s: \\\"\\\"\\\"block\\\"\\\"\\\") }\"}",
+    ];
+    let specials = [
+        b'{', b'}', b'(', b'.', b'$', b'"', b'\\', b'#', 0, 0xff, b'@', b'[', b':',
+    ];
+    for sample in samples {
+        let bytes = sample.as_bytes();
+        for cut in 0..bytes.len() {
+            let _ = judge_body(&endpoint, Media::Json, &bytes[..cut], &Limits::default());
+        }
+        for at in 0..bytes.len() {
+            for special in specials {
+                let mut mutated = bytes.to_vec();
+                mutated[at] = special;
+                let _ = judge_body(&endpoint, Media::Json, &mutated, &Limits::default());
+                let _ = judge_body(&endpoint, Media::Document, &mutated, &Limits::default());
+            }
+        }
+    }
+}

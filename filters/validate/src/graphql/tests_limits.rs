@@ -1,13 +1,13 @@
-//! Limits, fragments, cost, introspection and persisted queries, through the public judges.
+//! Limits, fragments, cost, introspection, batches and operation selection, through the
+//! public judges.
 
-use super::persisted::sha256_hex;
-use super::{judge_body, judge_head, Endpoint, ErrorKind, GraphqlError, Head, Media, RawEndpoint};
+use super::{judge_body, Endpoint, ErrorKind, GraphqlError, Media, RawEndpoint};
 use palisade_shared::json::Limits;
 use serde_json::{json, Value};
 
 /// Depth 4, 2 aliases, 3 root fields, 2 directives, 200 tokens, batches of 3, cost 100;
 /// `expensive` weighs 40.
-fn endpoint(extra: Value) -> Endpoint {
+pub(super) fn endpoint(extra: Value) -> Endpoint {
     let mut raw = json!({
         "path": "/graphql", "max_depth": 4, "max_aliases": 2, "max_root_fields": 3,
         "max_directives": 2, "max_tokens": 200, "max_batch": 3, "max_cost": 100,
@@ -22,7 +22,7 @@ fn endpoint(extra: Value) -> Endpoint {
         .unwrap()
 }
 
-fn post(endpoint: &Endpoint, body: Value) -> Result<(), GraphqlError> {
+pub(super) fn post(endpoint: &Endpoint, body: Value) -> Result<(), GraphqlError> {
     judge_body(
         endpoint,
         Media::Json,
@@ -32,11 +32,11 @@ fn post(endpoint: &Endpoint, body: Value) -> Result<(), GraphqlError> {
 }
 
 /// `None` when accepted, else the kind and reason.
-fn outcome(result: Result<(), GraphqlError>) -> Option<(ErrorKind, String)> {
+pub(super) fn outcome(result: Result<(), GraphqlError>) -> Option<(ErrorKind, String)> {
     result.err().map(|error| (error.kind, error.reason))
 }
 
-fn check_table(endpoint: &Endpoint, cases: &[(Value, Option<(ErrorKind, &str)>)]) {
+pub(super) fn check_table(endpoint: &Endpoint, cases: &[(Value, Option<(ErrorKind, &str)>)]) {
     for (body, expected) in cases {
         let found = outcome(post(endpoint, body.clone()));
         match (expected, &found) {
@@ -48,7 +48,7 @@ fn check_table(endpoint: &Endpoint, cases: &[(Value, Option<(ErrorKind, &str)>)]
     }
 }
 
-fn q(document: &str) -> Value {
+pub(super) fn q(document: &str) -> Value {
     json!({ "query": document })
 }
 
@@ -239,114 +239,4 @@ fn operations_are_selected_by_name() {
             (q("mutation M { send(amount: 1) { id } }"), None),
         ],
     );
-}
-
-#[test]
-fn persisted_query_allowlist() {
-    use ErrorKind::{InvalidRequest, NotListed};
-    let listed = sha256_hex("{ a }");
-    let listed_only = endpoint(json!({
-        "persisted_queries": {"sha256": [listed.to_uppercase()], "ids": {"getA": listed}}
-    }));
-    let apq = |hash: &str| json!({"persistedQuery": {"version": 1, "sha256Hash": hash}});
-    check_table(
-        &listed_only,
-        &[
-            (q("{ a }"), None),
-            (q("{ b }"), Some((NotListed, "allowlist"))),
-            (json!({"extensions": apq(&listed)}), None),
-            (
-                json!({"extensions": apq(&sha256_hex("{ b }"))}),
-                Some((NotListed, "allowlist")),
-            ),
-            (json!({"documentId": "getA"}), None),
-            (
-                json!({"documentId": "getB"}),
-                Some((NotListed, "allowlist")),
-            ),
-            (
-                json!({"query": "{ b }", "extensions": apq(&listed)}),
-                Some((InvalidRequest, "does not match")),
-            ),
-            (
-                json!({"operationName": null}),
-                Some((InvalidRequest, "a query is required")),
-            ),
-        ],
-    );
-    check_table(
-        &endpoint(json!({})),
-        &[
-            (json!({"query": "{ a }", "extensions": apq(&listed)}), None),
-            (
-                json!({"extensions": apq(&listed)}),
-                Some((InvalidRequest, "a query is required")),
-            ),
-            (
-                json!({"query": "{ a }", "documentId": "getA"}),
-                Some((NotListed, "documentId")),
-            ),
-        ],
-    );
-}
-
-#[test]
-fn http_methods_media_types_and_get() {
-    let endpoint = endpoint(json!({}));
-    let limits = Limits::default();
-    let head = |method: &str, content_type: Option<&str>, query: &str, body: bool| {
-        judge_head(&endpoint, method, content_type, query, body, &limits)
-    };
-    let kind = |head: Head| match head {
-        Head::Decided(Err(error)) => Some(error.kind),
-        _ => None,
-    };
-    assert_eq!(
-        head("POST", Some("application/json"), "", true),
-        Head::Buffer(Media::Json)
-    );
-    assert_eq!(
-        head("POST", Some("application/graphql; charset=UTF-8"), "", true),
-        Head::Buffer(Media::Document)
-    );
-    assert_eq!(
-        kind(head("POST", Some("text/plain"), "", true)),
-        Some(ErrorKind::MediaType)
-    );
-    let latin = head("POST", Some("application/json; charset=latin1"), "", true);
-    assert_eq!(kind(latin), Some(ErrorKind::MediaType));
-    assert_eq!(kind(head("PUT", None, "", true)), Some(ErrorKind::Method));
-    assert_eq!(
-        kind(head("POST", Some("application/json"), "", false)),
-        Some(ErrorKind::InvalidRequest)
-    );
-    assert_eq!(
-        head("GET", None, "query=%7B%20a%20%7D", false),
-        Head::Decided(Ok(()))
-    );
-    let mutation = head("GET", None, "query=mutation%20%7B%20a%20%7D", false);
-    assert_eq!(kind(mutation), Some(ErrorKind::InvalidRequest));
-    let deep = head("GET", None, "query={a{b{c{d{e}}}}}", false);
-    assert_eq!(kind(deep), Some(ErrorKind::Limit));
-    let sized = head(
-        "GET",
-        None,
-        "query=query($n:Int){l(first:$n){a}}&variables={\"n\":500}",
-        false,
-    );
-    assert_eq!(kind(sized), Some(ErrorKind::Limit));
-    assert_eq!(
-        kind(head("GET", None, "query={a}&query={b}", false)),
-        Some(ErrorKind::InvalidRequest)
-    );
-    assert_eq!(
-        kind(head("GET", None, "query={a}&debug=1", false)),
-        Some(ErrorKind::InvalidRequest)
-    );
-    assert_eq!(
-        kind(head("GET", None, "query={a}", true)),
-        Some(ErrorKind::InvalidRequest)
-    );
-    let document = judge_body(&endpoint, Media::Document, b"{ a { b } }", &limits);
-    assert_eq!(document, Ok(()));
 }

@@ -7,7 +7,7 @@
 //! merge), one member per `oneof`, every proto2 `required` field present. Nested messages are
 //! checked the same way, to a bounded depth. Groups (wire types 3 and 4) are refused.
 
-use super::descriptor::{FieldKind, FieldRule, MessageRule, Schema};
+use super::schema::{FieldKind, FieldRule, MessageRule, Schema};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Why a message was refused: the dotted field path and the reason.

@@ -1,0 +1,170 @@
+//! Failed-authentication throttling (NIST AC-7): after `max_failures` failures within a window
+//! from one client address, or for one claimed principal, further attempts are refused with 429
+//! and `Retry-After` until the lockout ends. Each further lockout doubles, up to a maximum; a
+//! success resets the principal's count.
+//!
+//! Counters live in Envoy shared data (see [`slot`]), so every worker counts together. The
+//! principal is what the request claims, not what was proven: for a token its unverified issuer
+//! and subject, which is exactly what a guesser varies. Shared data that cannot be read or
+//! written leaves requests unthrottled (logged by the caller) rather than refusing everyone.
+
+pub mod config;
+mod slot;
+
+use config::ThrottleConfig;
+use palisade_shared::shared_data::{SharedData, WriteError};
+use slot::{locate, Counter};
+
+/// How often a compare-and-set is retried.
+const CAS_ATTEMPTS: usize = 8;
+
+/// What failures are counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// The client's address (without port).
+    Source(&'a str),
+    /// A claimed principal, e.g. `<iss> <sub>` of a token or an API key's id.
+    Principal(&'a str),
+}
+
+impl Subject<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Subject::Source(_) => "src",
+            Subject::Principal(_) => "principal",
+        }
+    }
+
+    fn key(&self) -> &str {
+        match self {
+            Subject::Source(key) | Subject::Principal(key) => key,
+        }
+    }
+}
+
+/// The throttle of one configuration over one shared-data store.
+pub struct Throttle<'a> {
+    pub store: &'a dyn SharedData,
+    pub config: &'a ThrottleConfig,
+}
+
+impl Throttle<'_> {
+    fn counts(&self, subject: &Subject<'_>) -> bool {
+        match subject {
+            Subject::Source(_) => self.config.per_source,
+            Subject::Principal(_) => self.config.per_principal,
+        }
+    }
+
+    /// Seconds until `subject` may try again, when it is locked out at `now` (Unix ms).
+    pub fn retry_after(&self, subject: &Subject<'_>, now: u64) -> Result<Option<u64>, WriteError> {
+        if !self.counts(subject) {
+            return Ok(None);
+        }
+        let located = locate(self.store, self.config, subject.kind(), subject.key(), now)?;
+        let until = located.counter.locked_until_ms;
+        Ok((until > now).then(|| (until - now).div_ceil(1000)))
+    }
+
+    /// Counts one failure; returns the lockout in seconds when this failure started one.
+    pub fn failed(&self, subject: &Subject<'_>, now: u64) -> Result<Option<u64>, WriteError> {
+        if !self.counts(subject) {
+            return Ok(None);
+        }
+        let lockout = self.update(subject, now, |counter, _| {
+            Some(record_failure(self.config, counter, now))
+        })?;
+        Ok(lockout.flatten())
+    }
+
+    /// Forgets the failures and lockouts of `subject` after a success.
+    pub fn succeeded(&self, subject: &Subject<'_>, now: u64) -> Result<(), WriteError> {
+        if !self.counts(subject) {
+            return Ok(());
+        }
+        // A slot shared with another key is left alone: its count is not ours to reset.
+        self.update(subject, now, |counter, own| {
+            let clean = counter.failures == 0 && counter.lockouts == 0;
+            if !own || clean {
+                return None;
+            }
+            counter.failures = 0;
+            counter.lockouts = 0;
+            Some(())
+        })
+        .map(|_| ())
+    }
+
+    /// Applies `change` (given whether the slot is the subject's own) with compare-and-set;
+    /// `change` returning `None` leaves the slot unwritten.
+    fn update<T>(
+        &self,
+        subject: &Subject<'_>,
+        now: u64,
+        change: impl Fn(&mut Counter, bool) -> Option<T>,
+    ) -> Result<Option<T>, WriteError> {
+        for _ in 0..CAS_ATTEMPTS {
+            let mut located = locate(self.store, self.config, subject.kind(), subject.key(), now)?;
+            let Some(answer) = change(&mut located.counter, located.own) else {
+                return Ok(None);
+            };
+            match self
+                .store
+                .write(&located.key, &located.counter.encode(), located.cas)
+            {
+                Ok(()) => return Ok(Some(answer)),
+                Err(WriteError::CasMismatch) => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Err(WriteError::CasMismatch)
+    }
+}
+
+/// The address part of Envoy's `source.address` (`1.2.3.4:5678`, `[::1]:5678`).
+pub fn address_without_port(address: &str) -> Option<&str> {
+    if let Some(rest) = address.strip_prefix('[') {
+        return rest
+            .split_once(']')
+            .map(|(ip, _)| ip)
+            .filter(|ip| !ip.is_empty());
+    }
+    match address.rsplit_once(':') {
+        Some((ip, _)) if !ip.contains(':') && !ip.is_empty() => Some(ip),
+        Some(_) => Some(address),
+        None => (!address.is_empty()).then_some(address),
+    }
+}
+
+/// Adds a failure at `now`; starts a lockout when the window's count reaches the maximum.
+fn record_failure(config: &ThrottleConfig, counter: &mut Counter, now: u64) -> Option<u64> {
+    let quiet_since = counter.locked_until_ms.max(counter.last_failure_ms);
+    if now >= quiet_since.saturating_add(config.max_lockout_ms) {
+        counter.lockouts = 0;
+    }
+    if now >= counter.window_start_ms.saturating_add(config.window_ms) {
+        counter.failures = 0;
+        counter.window_start_ms = now;
+    }
+    counter.failures += 1;
+    counter.last_failure_ms = now;
+    if counter.failures < config.max_failures {
+        return None;
+    }
+    counter.lockouts = counter.lockouts.saturating_add(1);
+    let doublings = u32::try_from(counter.lockouts - 1)
+        .unwrap_or(u32::MAX)
+        .min(32);
+    let lockout = config
+        .lockout_ms
+        .saturating_mul(1u64 << doublings)
+        .min(config.max_lockout_ms);
+    counter.locked_until_ms = now.saturating_add(lockout);
+    counter.failures = 0;
+    counter.window_start_ms = now;
+    Some(lockout.div_ceil(1000))
+}
+
+#[cfg(test)]
+#[path = "throttle_tests.rs"]
+mod tests;

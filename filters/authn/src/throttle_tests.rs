@@ -1,0 +1,163 @@
+use super::*;
+use palisade_shared::shared_data::FakeSharedData;
+
+fn config() -> ThrottleConfig {
+    ThrottleConfig {
+        max_failures: 3,
+        window_ms: 60_000,
+        lockout_ms: 30_000,
+        max_lockout_ms: 100_000,
+        per_source: true,
+        per_principal: true,
+        slots: 16,
+    }
+}
+
+fn fail_times(
+    throttle: &Throttle<'_>,
+    subject: &Subject<'_>,
+    times: usize,
+    now: u64,
+) -> Option<u64> {
+    let mut last = None;
+    for _ in 0..times {
+        last = throttle.failed(subject, now).unwrap();
+    }
+    last
+}
+
+#[test]
+fn locks_out_after_the_maximum_failures_in_a_window() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let source = Subject::Source("10.0.0.1");
+    assert_eq!(fail_times(&throttle, &source, 2, 1_000), None);
+    assert_eq!(throttle.retry_after(&source, 1_000), Ok(None));
+    assert_eq!(throttle.failed(&source, 1_500), Ok(Some(30)));
+    assert_eq!(throttle.retry_after(&source, 1_500), Ok(Some(30)));
+    assert_eq!(throttle.retry_after(&source, 31_000), Ok(Some(1)));
+    assert_eq!(throttle.retry_after(&source, 31_500), Ok(None));
+    let other = Subject::Source("10.0.0.2");
+    assert_eq!(
+        throttle.retry_after(&other, 1_500),
+        Ok(None),
+        "other sources are not locked"
+    );
+}
+
+#[test]
+fn failures_outside_the_window_do_not_add_up() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let source = Subject::Source("10.0.0.1");
+    assert_eq!(fail_times(&throttle, &source, 2, 0), None);
+    assert_eq!(fail_times(&throttle, &source, 2, 60_000), None);
+    assert_eq!(throttle.failed(&source, 60_001), Ok(Some(30)));
+}
+
+#[test]
+fn lockouts_double_up_to_the_maximum_and_are_forgotten_when_quiet() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let principal = Subject::Principal("idp\u{0}alice");
+    let expected = [30, 60, 100, 100];
+    let mut now = 0;
+    for lockout in expected {
+        assert_eq!(
+            fail_times(&throttle, &principal, 3, now),
+            Some(lockout),
+            "at {now}"
+        );
+        now += lockout * 1000;
+    }
+    now += 100_000;
+    assert_eq!(
+        fail_times(&throttle, &principal, 3, now),
+        Some(30),
+        "forgotten after quiet"
+    );
+}
+
+#[test]
+fn a_success_clears_the_principal_count() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let principal = Subject::Principal("idp\u{0}alice");
+    assert_eq!(fail_times(&throttle, &principal, 2, 0), None);
+    throttle.succeeded(&principal, 10).unwrap();
+    assert_eq!(
+        fail_times(&throttle, &principal, 2, 20),
+        None,
+        "the count restarted"
+    );
+    assert_eq!(throttle.failed(&principal, 30), Ok(Some(30)));
+}
+
+#[test]
+fn disabled_kinds_are_not_counted() {
+    let store = FakeSharedData::default();
+    let config = ThrottleConfig {
+        per_source: false,
+        ..config()
+    };
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let source = Subject::Source("10.0.0.1");
+    assert_eq!(fail_times(&throttle, &source, 10, 0), None);
+    assert_eq!(throttle.retry_after(&source, 0), Ok(None));
+    assert!(store.is_empty());
+}
+
+#[test]
+fn slots_stay_bounded_and_busy_slots_are_shared_not_reset() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    for n in 0..500 {
+        let key = format!("10.1.{}.{}", n / 256, n % 256);
+        let _ = throttle.failed(&Subject::Source(&key), 0);
+    }
+    assert!(store.len() <= 16, "{}", store.len());
+    // A success of a key that only shares a slot must not clear the other key's failures.
+    for n in 0..500 {
+        let key = format!("idp\u{0}user-{n}");
+        throttle.succeeded(&Subject::Principal(&key), 1).unwrap();
+    }
+}
+
+#[test]
+fn reads_the_address_without_its_port() {
+    let cases = [
+        ("10.0.0.1:5678", Some("10.0.0.1")),
+        ("[::1]:5678", Some("::1")),
+        ("[2001:db8::1]:443", Some("2001:db8::1")),
+        ("10.0.0.1", Some("10.0.0.1")),
+        ("::1", Some("::1")),
+        ("[]:1", None),
+        ("", None),
+    ];
+    for (raw, expected) in cases {
+        assert_eq!(address_without_port(raw), expected, "{raw}");
+    }
+}
