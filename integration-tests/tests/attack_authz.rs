@@ -532,7 +532,15 @@ fn body_ownership_holds_against_json_tricks() {
         .bearer(&a1)
         .header("content-type", "application/json")
         .header("transfer-encoding", "chunked")
-        .body(chunked);
+        .body(chunked.clone());
+    assert_problem(&stack.send(&request).unwrap(), 403, "not-owner");
+    // HTTP/1.1 trailers after the last chunk: Envoy drops them and ends the body normally.
+    let with_trailers = chunked.replace("0\r\n\r\n", "0\r\nx-checksum: 1\r\n\r\n");
+    let request = Request::new("POST", "/transfers")
+        .bearer(&a1)
+        .header("content-type", "application/json")
+        .header("transfer-encoding", "chunked")
+        .body(with_trailers);
     assert_problem(&stack.send(&request).unwrap(), 403, "not-owner");
 
     let own = post(
@@ -968,9 +976,10 @@ fn colliding_subjects() -> (String, String) {
 }
 
 /// The concurrency cap is per principal: another principal's requests never count against it.
-/// The counters live in 65 536 slots keyed by a hash, and a slot's count is used whatever key
-/// wrote it, so principals whose hashes collide share one cap (with a thousand active
-/// principals some pair almost surely does).
+/// The counters live in 4096 slots keyed by a hash, and a slot's count is used whatever key
+/// wrote it, so principals whose hashes collide share one cap (with a hundred active principals
+/// some pair does more often than not). Subjects that collide modulo 65 536 collide for every
+/// power-of-two slot count up to it.
 #[test]
 fn concurrency_cap_is_per_principal_even_when_keys_share_a_slot() {
     let stack = Stack::builder()

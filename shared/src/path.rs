@@ -24,6 +24,7 @@ pub enum PathError {
     NonAscii,
     EncodedDelimiter,
     InvisibleCharacter,
+    LookalikeSeparator,
     TooLong,
 }
 
@@ -78,6 +79,7 @@ impl PathError {
             PathError::NonAscii => "raw non-ASCII byte",
             PathError::EncodedDelimiter => "encoded ? or # in path",
             PathError::InvisibleCharacter => "invisible or bidirectional control character",
+            PathError::LookalikeSeparator => "character that normalises to a slash or a dot",
             PathError::TooLong => "path too long",
         }
     }
@@ -238,6 +240,9 @@ fn decode_segment(raw: &str, encoded_slash: EncodedSlash) -> Result<String, Path
     if segment.chars().any(is_invisible) {
         return Err(PathError::InvisibleCharacter);
     }
+    if segment.chars().any(is_lookalike_separator) {
+        return Err(PathError::LookalikeSeparator);
+    }
     if segment == "." || segment == ".." {
         return Err(PathError::DotSegment);
     }
@@ -253,6 +258,27 @@ fn is_invisible(c: char) -> bool {
         | '\u{2028}'..='\u{202e}'
         | '\u{2060}'..='\u{2069}'
         | '\u{feff}')
+}
+
+/// Characters that Unicode normalisation (NFKC) or Windows "best fit" mappings turn into `/`,
+/// `\\` or `.`: an upstream that normalises would see other segments than the filters matched.
+fn is_lookalike_separator(c: char) -> bool {
+    matches!(
+        c,
+        '\u{2024}' // one dot leader
+            | '\u{2044}' // fraction slash
+            | '\u{2215}' // division slash
+            | '\u{2216}' // set minus
+            | '\u{29f5}'
+            ..='\u{29f9}' // reverse solidus operator and kin
+            | '\u{3002}' // ideographic full stop
+            | '\u{fe52}' // small full stop
+            | '\u{fe68}' // small reverse solidus
+            | '\u{ff0e}' // fullwidth full stop
+            | '\u{ff0f}' // fullwidth solidus
+            | '\u{ff3c}' // fullwidth reverse solidus
+            | '\u{ff61}' // halfwidth ideographic full stop
+    )
 }
 
 /// Decodes a query component (`+` is a space, `%XX` once); `None` when malformed.
@@ -375,6 +401,14 @@ mod tests {
             ("/admin%E2%80%8B", PathError::InvisibleCharacter),
             ("/admin%C2%85", PathError::InvisibleCharacter),
             ("/admin%3F.json", PathError::EncodedDelimiter),
+            (
+                "/a1%EF%BC%8F..%EF%BC%8Fhealth",
+                PathError::LookalikeSeparator,
+            ),
+            ("/a1%E2%88%95health", PathError::LookalikeSeparator),
+            ("/a1%EF%BC%8E%EF%BC%8E", PathError::LookalikeSeparator),
+            ("/a1%EF%BC%BCx", PathError::LookalikeSeparator),
+            ("/a1%E3%80%82x", PathError::LookalikeSeparator),
             ("/%2F%2Fevil", PathError::EncodedSlash),
             ("/admin%09", PathError::ControlCharacter),
             ("/admin%7F", PathError::ControlCharacter),

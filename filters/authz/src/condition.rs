@@ -34,7 +34,7 @@ impl Condition {
         let Some(activation) = activation(facts, principal) else {
             return Err(
                 Problem::new(400, "duplicate-parameter", "Duplicate parameter")
-                    .with_detail("a query parameter appears more than once"),
+                    .with_detail("a query parameter or header appears more than once"),
             );
         };
         match self.program.evaluate_bool(&activation) {
@@ -53,6 +53,13 @@ fn text_map<'a>(pairs: impl IntoIterator<Item = (&'a String, &'a String)>) -> Va
     )
 }
 
+/// Whether a name occurs twice; header names compare case-insensitively.
+fn has_repeats<'a>(names: impl Iterator<Item = &'a str>) -> bool {
+    let mut names: Vec<String> = names.map(str::to_ascii_lowercase).collect();
+    names.sort_unstable();
+    names.windows(2).any(|pair| pair.first() == pair.get(1))
+}
+
 /// The principal kind as authn serialises it (`jwt`, `api_key`, …).
 fn kind_name(principal: &Principal) -> String {
     match serde_json::to_value(principal.kind) {
@@ -65,13 +72,13 @@ fn strings(items: &[String]) -> Value {
     Value::list(items.iter().map(|item| Value::from(item.as_str())))
 }
 
-/// The facts as CEL values; `None` when a query parameter repeats, since a condition over
-/// `request.query` could otherwise see one value while the upstream acts on another.
+/// The facts as CEL values; `None` when a query parameter or a header repeats, since a
+/// condition could otherwise see one value while the upstream acts on another.
 fn activation(facts: &Facts, principal: &Principal) -> Option<Activation> {
     let query = facts.parameters.query.clone().unwrap_or_default();
-    let mut names: Vec<&String> = query.iter().map(|(name, _)| name).collect();
-    names.sort_unstable();
-    if names.windows(2).any(|pair| pair.first() == pair.get(1)) {
+    if has_repeats(query.iter().map(|(name, _)| name.as_str()))
+        || has_repeats(facts.request.headers.iter().map(|(name, _)| name.as_str()))
+    {
         return None;
     }
     let request = Value::string_map([

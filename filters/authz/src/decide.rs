@@ -19,6 +19,9 @@ pub const METHOD_OVERRIDE_HEADERS: [&str; 4] = [
     "x-original-method",
 ];
 
+/// Query parameters through which frameworks let a client change the method; always refused.
+pub const METHOD_OVERRIDE_PARAMETERS: [&str; 2] = ["_method", "x-http-method-override"];
+
 /// The principal authn stored; `Err` when the record could not be read.
 pub type LoadedPrincipal = Result<Option<Principal>, ()>;
 
@@ -146,6 +149,21 @@ fn effective_method(policy: &Policy, request: &Request) -> Result<String, Proble
         .filter(|(name, _)| METHOD_OVERRIDE_HEADERS.contains(&name.as_str()))
         .map(|(_, value)| value.as_str())
         .collect();
+    let in_query = request
+        .path
+        .split_once('?')
+        .and_then(|(_, query)| query_pairs(query))
+        .unwrap_or_default()
+        .into_iter()
+        .any(|(name, _)| METHOD_OVERRIDE_PARAMETERS.contains(&name.to_ascii_lowercase().as_str()));
+    if in_query {
+        // Rails, Laravel, Express (method-override) and others honour these query parameters.
+        return Err(Problem::new(
+            400,
+            "method-override",
+            "Method override refused",
+        ));
+    }
     let Some(first) = overrides.first() else {
         return Ok(request.method.to_string());
     };
@@ -274,11 +292,16 @@ pub fn decide_body(
         ..Parameters::default()
     };
     for ownership_rule in rule.ownership.iter().filter(|r| is_body_rule(r)) {
-        if ownership::check(ownership_rule, &parameters, &grant.principal).is_err() {
-            if rule.dry_run {
-                return Ok(Some("not-owner"));
+        match ownership::check(ownership_rule, &parameters, &grant.principal) {
+            Ok(()) => {}
+            Err(OwnershipError::DuplicateParameter) => {
+                return Err(
+                    Problem::new(400, "duplicate-parameter", "Duplicate parameter")
+                        .with_detail("the body holds the bound field under more than one spelling"),
+                )
             }
-            return Err(Problem::new(403, "not-owner", "Forbidden"));
+            Err(_) if rule.dry_run => return Ok(Some("not-owner")),
+            Err(_) => return Err(Problem::new(403, "not-owner", "Forbidden")),
         }
     }
     Ok(grant.would_deny)

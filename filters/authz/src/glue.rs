@@ -5,7 +5,7 @@ use crate::decide::{decide, decide_body, Grant, Request, Verdict};
 use crate::limits::{self, Admission};
 use crate::policy::{Policy, PolicySet};
 use palisade_shared::abi;
-use palisade_shared::decision::{Decision, Outcome};
+use palisade_shared::decision::{Decision, MatchedOperation, Outcome};
 use palisade_shared::host::{plugin_configuration, HeaderMap, Host, ProxyHost};
 use palisade_shared::logging::{self, Level};
 use palisade_shared::metrics::Counters;
@@ -167,6 +167,26 @@ impl HttpContext for AuthzStream {
         self.decide_body(&host, grant, Some(body.unwrap_or_default()))
     }
 
+    /// A body that ends with trailers (HTTP/2, chunked HTTP/1.1) never reports an end of
+    /// stream to the body callback: the decision waiting for it is made here, on the whole
+    /// buffered body, before anything is released.
+    fn on_http_request_trailers(&mut self, _trailers: usize) -> Action {
+        let Some(grant) = self.pending.take() else {
+            return Action::Continue;
+        };
+        let host = ProxyHost;
+        let limit = self.policy.config.max_body_bytes;
+        let body = abi::get_buffer(abi::REQUEST_BODY, 0, limit.saturating_add(1))
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        if body.len() > limit {
+            let problem = Problem::new(413, "body-too-large", "Request body too large");
+            return self.refuse(&host, problem);
+        }
+        self.decide_body(&host, grant, Some(body))
+    }
+
     fn on_http_response_headers(&mut self, _headers: usize, _end_of_stream: bool) -> Action {
         let host = ProxyHost;
         for (name, value) in &self.response_headers {
@@ -215,12 +235,13 @@ impl AuthzStream {
                 }
             }
             Verdict::Refuse { problem, operation } => {
-                match operation {
+                match &operation {
                     Some(operation) => {
                         let _ = operation.store(host);
                     }
                     None => self.counters.increment("palisade_authz_unmatched_total"),
                 }
+                let problem = self.limited_refusal(host, problem, operation.as_ref());
                 self.refuse(host, problem)
             }
         }
@@ -253,6 +274,35 @@ impl AuthzStream {
         self.response_headers.extend(admission.response_headers);
         self.in_flight_key = admission.in_flight_key;
         Action::Continue
+    }
+
+    /// A refusal still draws from the limits; once they are exhausted the answer is the 429.
+    fn limited_refusal(
+        &self,
+        host: &dyn Host,
+        problem: Problem,
+        operation: Option<&MatchedOperation>,
+    ) -> Problem {
+        if self.policy.config.rate_limits.is_empty() {
+            return problem;
+        }
+        let principal = Principal::load(host)
+            .ok()
+            .flatten()
+            .unwrap_or_else(Principal::anonymous);
+        let caller = limits::Caller {
+            principal: &principal,
+            operation,
+            source_address: self.source.as_deref(),
+            cost: 1,
+        };
+        match limits::draw(&self.policy, &ProxySharedData, &caller, unix_millis(host)) {
+            Ok(_) => problem,
+            Err(limited) => {
+                self.counters.increment("palisade_authz_rate_limited_total");
+                limited
+            }
+        }
     }
 
     fn refuse(&self, host: &dyn Host, problem: Problem) -> Action {

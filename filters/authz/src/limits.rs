@@ -4,7 +4,8 @@ use crate::config::{RateLimitConfig, RateLimitKey};
 use crate::decide::Grant;
 use crate::policy::Policy;
 use crate::ratelimit::{adjust_in_flight, take, BucketSpec, Take};
-use palisade_shared::principal::PrincipalKind;
+use palisade_shared::decision::MatchedOperation;
+use palisade_shared::principal::{Principal, PrincipalKind};
 use palisade_shared::problem::Problem;
 use palisade_shared::shared_data::SharedData;
 
@@ -19,7 +20,18 @@ pub struct Admission {
     pub in_flight_key: Option<String>,
 }
 
-/// Draws from every limit that applies; the first limit exhausted refuses with 429.
+/// Who and what a request is counted as.
+#[derive(Debug, Clone, Copy)]
+pub struct Caller<'a> {
+    pub principal: &'a Principal,
+    /// The matched operation; `None` for requests refused before one was found.
+    pub operation: Option<&'a MatchedOperation>,
+    pub source_address: Option<&'a str>,
+    pub cost: u64,
+}
+
+/// Draws from every limit that applies to an allowed request, then takes its concurrency
+/// slot; the first limit exhausted refuses with 429.
 pub fn admit(
     policy: &Policy,
     store: &dyn SharedData,
@@ -27,18 +39,41 @@ pub fn admit(
     source_address: Option<&str>,
     now_ms: u64,
 ) -> Result<Admission, Problem> {
-    let cost = policy
-        .rules
-        .get(grant.rule_index)
-        .map_or(1, |rule| rule.cost);
+    let caller = Caller {
+        principal: &grant.principal,
+        operation: Some(&grant.operation),
+        source_address,
+        cost: policy
+            .rules
+            .get(grant.rule_index)
+            .map_or(1, |rule| rule.cost),
+    };
+    let mut admission = Admission {
+        response_headers: draw(policy, store, &caller, now_ms)?,
+        in_flight_key: None,
+    };
+    admission.in_flight_key = hold_in_flight(policy, store, grant, now_ms)?;
+    Ok(admission)
+}
+
+/// Draws `caller.cost` from every limit that applies. Refused requests are drawn too, so that
+/// probing (object ids, paths, credentials) is limited like any other traffic. Returns the
+/// `RateLimit` headers of the tightest limit, or the 429 of the first exhausted one.
+pub fn draw(
+    policy: &Policy,
+    store: &dyn SharedData,
+    caller: &Caller,
+    now_ms: u64,
+) -> Result<Vec<(&'static str, String)>, Problem> {
+    let cost = caller.cost;
     let mut tightest: Option<(u64, &RateLimitConfig, u64)> = None;
     for limit in policy
         .config
         .rate_limits
         .iter()
-        .filter(|l| applies(l, grant))
+        .filter(|l| applies(l, caller.operation))
     {
-        let Some(key) = bucket_key(limit.key, grant, source_address) else {
+        let Some(key) = bucket_key(limit.key, caller) else {
             continue;
         };
         let spec = BucketSpec {
@@ -62,12 +97,9 @@ pub fn admit(
             Take::Unavailable => return Err(too_many(limit, 1)),
         }
     }
-    let mut admission = Admission::default();
-    if let Some((remaining, limit, reset)) = tightest {
-        admission.response_headers = rate_limit_headers(limit, remaining, reset);
-    }
-    admission.in_flight_key = hold_in_flight(policy, store, grant, now_ms)?;
-    Ok(admission)
+    Ok(tightest
+        .map(|(remaining, limit, reset)| rate_limit_headers(limit, remaining, reset))
+        .unwrap_or_default())
 }
 
 /// Creates the shared-data slots of every limit of `policy` that do not exist yet.
@@ -131,18 +163,18 @@ fn scoped_name(scope: &str, name: &str) -> String {
     }
 }
 
-fn applies(limit: &RateLimitConfig, grant: &Grant) -> bool {
-    limit.operations.is_empty()
-        || grant
-            .operation
-            .operation_id
-            .as_ref()
-            .is_some_and(|id| limit.operations.contains(id))
+fn applies(limit: &RateLimitConfig, operation: Option<&MatchedOperation>) -> bool {
+    if limit.operations.is_empty() {
+        return true;
+    }
+    operation
+        .and_then(|operation| operation.operation_id.as_ref())
+        .is_some_and(|id| limit.operations.contains(id))
 }
 
 /// The bucket a request counts against; `None` when the key kind does not fit the caller.
-fn bucket_key(kind: RateLimitKey, grant: &Grant, source_address: Option<&str>) -> Option<String> {
-    let principal = &grant.principal;
+fn bucket_key(kind: RateLimitKey, caller: &Caller) -> Option<String> {
+    let principal = caller.principal;
     match kind {
         RateLimitKey::Principal if principal.kind != PrincipalKind::Anonymous => {
             Some(format!("{:?}:{}", principal.kind, principal.id))
@@ -150,11 +182,10 @@ fn bucket_key(kind: RateLimitKey, grant: &Grant, source_address: Option<&str>) -
         RateLimitKey::ApiKey if principal.kind == PrincipalKind::ApiKey => {
             Some(principal.id.clone())
         }
-        RateLimitKey::SourceAddress => source_address.map(host_of),
-        RateLimitKey::Operation => Some(format!(
-            "{} {}",
-            grant.operation.method, grant.operation.template
-        )),
+        RateLimitKey::SourceAddress => caller.source_address.map(host_of),
+        RateLimitKey::Operation => caller
+            .operation
+            .map(|operation| format!("{} {}", operation.method, operation.template)),
         _ => None,
     }
 }

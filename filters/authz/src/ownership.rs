@@ -35,10 +35,9 @@ impl Parameters {
             ParamLocation::Header => &self.headers,
             ParamLocation::Body => return self.body_values(&rule.param).unwrap_or_default(),
         };
-        let matches_name = |name: &str| match rule.r#in {
-            ParamLocation::Header => name.eq_ignore_ascii_case(&rule.param),
-            _ => name == rule.param,
-        };
+        // Frameworks read `owner[]`, `owner[0]`, `Owner` and `x_account` as the bound name: any
+        // such alias counts as another value, so that a second value can never slip past.
+        let matches_name = |name: &str| alias_of(name) == alias_of(&rule.param);
         pairs
             .iter()
             .filter(|(name, _)| matches_name(name))
@@ -55,6 +54,31 @@ impl Parameters {
         }
     }
 
+    /// Whether an object on the way to `pointer` holds another key that lenient parsers read as
+    /// the same name (`FROM` beside `from`): the upstream might act on either.
+    fn body_has_aliases(&self, pointer: &str) -> bool {
+        let Some(mut node) = self.body.as_ref() else {
+            return false;
+        };
+        for token in pointer.split('/').skip(1) {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            if let Value::Object(map) = node {
+                let same = map
+                    .keys()
+                    .filter(|key| alias_of(key) == alias_of(&token))
+                    .count();
+                if same > 1 {
+                    return true;
+                }
+            }
+            match node.pointer(&format!("/{}", token.replace('~', "~0").replace('/', "~1"))) {
+                Some(next) => node = next,
+                None => return false,
+            }
+        }
+        false
+    }
+
     fn body_values(&self, pointer: &str) -> Option<Vec<String>> {
         let found = self.body.as_ref()?.pointer(pointer)?;
         match found {
@@ -65,6 +89,12 @@ impl Parameters {
             scalar => Self::body_scalar(scalar).map(|one| vec![one]),
         }
     }
+}
+
+/// The name as lenient frameworks read it: lowercase, `_` as `-`, without `[...]` suffixes.
+fn alias_of(name: &str) -> String {
+    let base = name.split('[').next().unwrap_or(name);
+    base.to_ascii_lowercase().replace('_', "-")
 }
 
 /// Checks one rule; bypass roles short-circuit it.
@@ -79,6 +109,9 @@ pub fn check(
         .any(|role| principal.roles.contains(role))
     {
         return Ok(());
+    }
+    if rule.r#in == ParamLocation::Body && params.body_has_aliases(&rule.param) {
+        return Err(OwnershipError::DuplicateParameter);
     }
     let values = params.values(rule);
     if rule.r#in == ParamLocation::Body {

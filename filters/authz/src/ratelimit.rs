@@ -221,8 +221,10 @@ fn seconds_to_refill(spec: &BucketSpec, milli_tokens: u64) -> u64 {
 }
 
 /// Moves the number of requests in flight for `key` by `delta`; returns the count after, or
-/// `None` when shared data could not be updated. Counts older than `stale_ms` restart at zero
-/// (a worker that died cannot release its requests).
+/// `None` when shared data could not be updated. Each key probes a few slots for its own, a
+/// vacant, a released or a stale one, so that principals do not share counts; only when every
+/// probed slot is busy with others does it share the first (stricter, never looser). Counts
+/// older than `stale_ms` restart at zero (a worker that died cannot release its requests).
 pub fn adjust_in_flight(
     store: &dyn SharedData,
     key: &str,
@@ -230,21 +232,55 @@ pub fn adjust_in_flight(
     now_ms: u64,
     stale_ms: u64,
 ) -> Option<u64> {
-    let slot = in_flight_key(fingerprint(key) % IN_FLIGHT_SLOTS);
+    let own = fingerprint(key);
+    let first = own % IN_FLIGHT_SLOTS;
+    let live = |b: &Bucket| now_ms.saturating_sub(b.updated_ms) <= stale_ms && b.milli_tokens > 0;
+    let mut chosen = None;
+    for probe in 0..PROBES {
+        let slot = (first + probe) % IN_FLIGHT_SLOTS;
+        match read_bucket(store, &in_flight_key(slot)) {
+            Some(b) if b.fingerprint == own && live(&b) => {
+                chosen = Some(slot);
+                break;
+            }
+            Some(b) if live(&b) => continue,
+            _ if delta > 0 && chosen.is_none() => chosen = Some(slot),
+            _ => continue,
+        }
+    }
+    match chosen {
+        Some(slot) => update_in_flight(store, &in_flight_key(slot), own, delta, now_ms, stale_ms),
+        // Nothing of ours to release.
+        None if delta <= 0 => Some(0),
+        // Every probed slot is busy with others: count in the first one (stricter).
+        None => update_in_flight(store, &in_flight_key(first), own, delta, now_ms, stale_ms),
+    }
+}
+
+fn update_in_flight(
+    store: &dyn SharedData,
+    slot: &str,
+    own: u64,
+    delta: i64,
+    now_ms: u64,
+    stale_ms: u64,
+) -> Option<u64> {
     for _ in 0..CAS_ATTEMPTS {
-        let (bytes, cas) = store.read(&slot).ok()?;
+        let (bytes, cas) = store.read(slot).ok()?;
         let stored = bytes.as_deref().and_then(Bucket::decode);
-        let count = match stored {
-            Some(b) if now_ms.saturating_sub(b.updated_ms) <= stale_ms => b.milli_tokens,
-            _ => 0,
+        let (count, holder) = match stored {
+            Some(b) if now_ms.saturating_sub(b.updated_ms) <= stale_ms && b.milli_tokens > 0 => {
+                (b.milli_tokens, b.fingerprint)
+            }
+            _ => (0, own),
         };
         let next = count.saturating_add_signed(delta);
         let record = Bucket {
-            fingerprint: fingerprint(key),
+            fingerprint: if next == 0 { own } else { holder },
             milli_tokens: next,
             updated_ms: now_ms,
         };
-        match store.write(&slot, &record.encode(), cas) {
+        match store.write(slot, &record.encode(), cas) {
             Ok(()) => return Some(next),
             Err(WriteError::CasMismatch) => continue,
             Err(WriteError::Host) => return None,
@@ -319,6 +355,22 @@ mod tests {
             let _ = take(&store, &spec, &format!("client-{n}"), 1, 0);
         }
         assert!(store.len() <= 16, "{}", store.len());
+    }
+
+    #[test]
+    fn in_flight_counts_of_keys_sharing_a_slot_stay_apart() {
+        let store = FakeSharedData::default();
+        let slot_of = |key: &str| fingerprint(key) % IN_FLIGHT_SLOTS;
+        let alice = "alice".to_string();
+        let twin = (0..200_000)
+            .map(|n| format!("user-{n}"))
+            .find(|key| slot_of(key) == slot_of(&alice))
+            .unwrap();
+        assert_eq!(adjust_in_flight(&store, &alice, 1, 0, 1000), Some(1));
+        assert_eq!(adjust_in_flight(&store, &alice, 1, 0, 1000), Some(2));
+        assert_eq!(adjust_in_flight(&store, &twin, 1, 0, 1000), Some(1));
+        assert_eq!(adjust_in_flight(&store, &twin, -1, 0, 1000), Some(0));
+        assert_eq!(adjust_in_flight(&store, &alice, -1, 0, 1000), Some(1));
     }
 
     #[test]

@@ -487,3 +487,108 @@ fn each_route_can_carry_its_own_policy() {
             .unwrap_err();
     assert_eq!(err.field, "routes.a.policies.nope");
 }
+
+#[test]
+fn aliases_of_bound_names_count_as_second_values() {
+    let policy = policy(json!({}));
+    let who = || alice(&[], &[], json!({}));
+    for query in [
+        "owner=alice&owner[]=bob",
+        "owner=alice&owner%5B%5D=bob",
+        "owner[0]=bob&owner=alice",
+        "Owner=bob&owner=alice",
+    ] {
+        let problem = refused(run(
+            &policy,
+            "GET",
+            &format!("/reports?{query}"),
+            &[],
+            who(),
+        ));
+        assert_eq!(
+            (problem.status, problem.kind),
+            (400, "duplicate-parameter"),
+            "{query}"
+        );
+    }
+}
+
+#[test]
+fn body_keys_differing_only_in_case_are_refused() {
+    let policy = policy(
+        json!({"policies": {"createTransfer": {"scopes_all": ["transfers:write"],
+        "ownership": [{"param": "/from", "in": "body", "claim": "sub"}]}}}),
+    );
+    let grant = granted(run(
+        &policy,
+        "POST",
+        "/transfers",
+        &[],
+        alice(&["transfers:write"], &[], json!({})),
+    ));
+    let decide = |body: &str| crate::decide::decide_body(&policy, &grant, Some(body.as_bytes()));
+    assert_eq!(decide(r#"{"from":"alice"}"#), Ok(None));
+    for body in [
+        r#"{"from":"alice","FROM":"bob"}"#,
+        r#"{"From":"bob","from":"alice"}"#,
+    ] {
+        let problem = decide(body).unwrap_err();
+        assert_eq!(
+            (problem.status, problem.kind),
+            (400, "duplicate-parameter"),
+            "{body}"
+        );
+    }
+}
+
+#[test]
+fn repeated_headers_never_reach_a_condition() {
+    let policy = policy(json!({"policies": {"listTransfers": {
+        "condition": "request.headers['x-tenant'] == principal.id"}}}));
+    let who = || alice(&[], &[], json!({}));
+    granted(run(
+        &policy,
+        "GET",
+        "/transfers",
+        &[("x-tenant", "alice")],
+        who(),
+    ));
+    let twice = [("x-tenant", "someone-else"), ("x-tenant", "alice")];
+    let problem = refused(run(&policy, "GET", "/transfers", &twice, who()));
+    assert_eq!((problem.status, problem.kind), (400, "duplicate-parameter"));
+}
+
+#[test]
+fn method_override_query_parameters_are_refused() {
+    let policy = policy(json!({"method_override": "apply"}));
+    let who = || alice(&["transfers:write"], &[], json!({}));
+    for path in [
+        "/transfers?_method=DELETE",
+        "/transfers?X-HTTP-Method-Override=GET",
+    ] {
+        let problem = refused(run(&policy, "POST", path, &[], who()));
+        assert_eq!(
+            (problem.status, problem.kind),
+            (400, "method-override"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn refused_requests_draw_from_the_source_limit() {
+    use crate::limits::{draw, Caller};
+    let policy = policy(json!({"rate_limits": [
+        {"name": "per-source", "key": "source_address", "requests": 2, "window_seconds": 600}]}));
+    let store = palisade_shared::shared_data::FakeSharedData::default();
+    let anonymous = Principal::anonymous();
+    let caller = Caller {
+        principal: &anonymous,
+        operation: None,
+        source_address: Some("10.0.0.9:1"),
+        cost: 1,
+    };
+    assert!(draw(&policy, &store, &caller, 0).is_ok());
+    assert!(draw(&policy, &store, &caller, 0).is_ok());
+    assert_eq!(draw(&policy, &store, &caller, 0).unwrap_err().status, 429);
+}

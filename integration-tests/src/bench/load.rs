@@ -16,6 +16,14 @@ pub enum Traffic {
     Reads,
     /// Alternately `GET /accounts/a1` and a valid `POST /transfers` (a ~70-byte JSON body).
     ReadsAndWrites,
+    /// `POST /transfers/batch` with this many valid transfers (about 64 bytes each).
+    Batch(usize),
+}
+
+/// A valid `POST /transfers/batch` body of `count` transfers.
+pub fn batch_body(count: usize) -> serde_json::Value {
+    let transfer = json!({"from": "a1", "to": "a2", "amount": 12.5, "currency": "EUR"});
+    json!({ "transfers": vec![transfer; count] })
 }
 
 /// Requests sent, refused, and the Envoy CPU and wall time they took.
@@ -85,11 +93,18 @@ fn send_on_one_connection(
     let write = Request::new("POST", "/transfers")
         .bearer(token)
         .json(&transfer);
+    let batch = match traffic {
+        Traffic::Batch(size) => Request::new("POST", "/transfers/batch")
+            .bearer(token)
+            .json(&batch_body(size)),
+        _ => read.clone(),
+    };
     let mut connection = Connection::open(port)?;
     let mut tally = Tally::default();
     for n in 0..count {
         let request = match traffic {
             Traffic::ReadsAndWrites if n % 2 == 1 => &write,
+            Traffic::Batch(_) => &batch,
             _ => &read,
         };
         let response = connection.send(request)?;

@@ -25,6 +25,7 @@ pub struct Scenario {
 const NONE: &[Filter] = &[];
 const AUTHN: &[Filter] = &[Filter::Authn];
 const AUTHN_AUTHZ: &[Filter] = &[Filter::Authn, Filter::Authz];
+const VALIDATE: &[Filter] = &[Filter::Validate];
 
 const fn scenario(name: &'static str, filters: &'static [Filter], alg: &'static str) -> Scenario {
     Scenario {
@@ -39,7 +40,7 @@ const fn scenario(name: &'static str, filters: &'static [Filter], alg: &'static 
 }
 
 /// Every scenario, in the order they are reported.
-pub const SCENARIOS: [Scenario; 12] = [
+pub const SCENARIOS: [Scenario; 16] = [
     scenario("passthrough", NONE, "ES256"),
     Scenario {
         native_jwt: Some(true),
@@ -77,7 +78,27 @@ pub const SCENARIOS: [Scenario; 12] = [
         traffic: Traffic::ReadsAndWrites,
         ..scenario("palisade five filters", &Filter::ALL, "ES256")
     },
+    Scenario {
+        traffic: Traffic::Batch(ONE_KB),
+        ..scenario("passthrough 1 KB body", NONE, "ES256")
+    },
+    Scenario {
+        traffic: Traffic::Batch(ONE_KB),
+        ..scenario("palisade validate 1 KB body", VALIDATE, "ES256")
+    },
+    Scenario {
+        traffic: Traffic::Batch(SIXTY_FOUR_KB),
+        ..scenario("passthrough 64 KB body", NONE, "ES256")
+    },
+    Scenario {
+        traffic: Traffic::Batch(SIXTY_FOUR_KB),
+        ..scenario("palisade validate 64 KB body", VALIDATE, "ES256")
+    },
 ];
+
+/// Transfers in a batch body of about 1 KB and 64 KB (each transfer is 55 bytes of JSON).
+const ONE_KB: usize = 18;
+const SIXTY_FOUR_KB: usize = 1190;
 
 impl Scenario {
     /// Starts the scenario's stack, waits until a token passes, and warms it up.
@@ -105,6 +126,7 @@ impl Scenario {
             Filter::Authz,
             json!({"rate_limits": Value::Null, "max_concurrent_per_principal": Value::Null}),
         );
+        builder = builder.patch(Filter::Validate, json!({"max_body_bytes": 131072}));
         let stack = builder.start()?;
         let token = stack.token("demo-client")?;
         wait_until_allowed(&stack, &token)?;

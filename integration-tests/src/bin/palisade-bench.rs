@@ -30,7 +30,12 @@ fn tally_of<'a>(results: &'a [(Scenario, Tally)], name: &str) -> Option<&'a Tall
 }
 
 fn compare(results: &[(Scenario, Tally)], ours: &str, theirs: &str) {
-    let base = tally_of(results, "passthrough").map_or(0.0, Tally::cpu_us_per_request);
+    compare_over(results, ours, theirs, "passthrough");
+}
+
+/// Prints `ours` against `theirs`, each also as the CPU it adds over the `base` scenario.
+fn compare_over(results: &[(Scenario, Tally)], ours: &str, theirs: &str, base_name: &str) {
+    let base = tally_of(results, base_name).map_or(0.0, Tally::cpu_us_per_request);
     let (Some(ours_tally), Some(theirs_tally)) =
         (tally_of(results, ours), tally_of(results, theirs))
     else {
@@ -41,7 +46,7 @@ fn compare(results: &[(Scenario, Tally)], ours: &str, theirs: &str) {
         theirs_tally.cpu_us_per_request(),
     );
     println!(
-        "{ours:<32} / {theirs:<32} CPU per request x{:.2}; added over passthrough {:+.1} us vs {:+.1} us (x{:.2})",
+        "{ours:<32} / {theirs:<32} CPU per request x{:.2}; added over {base_name}: {:+.1} us vs {:+.1} us (x{:.2})",
         a / b.max(1e-9),
         a - base,
         b - base,
@@ -119,6 +124,11 @@ fn print_report(results: &[(Scenario, Tally)], requests: u32, rounds: u32, conne
     );
     compare(results, "palisade authn + authz", "native jwt_authn + rbac");
     compare(results, "palisade five filters", "passthrough");
+    for size in ["1 KB", "64 KB"] {
+        let ours = format!("palisade validate {size} body");
+        let base = format!("passthrough {size} body");
+        compare_over(results, &ours, &base, &base);
+    }
     if results.iter().any(|(_, t)| t.not_2xx > 0) {
         println!(
             "warning: some scenario refused requests; its cost is not that of allowed traffic"

@@ -81,6 +81,9 @@ impl Authenticator<'_> {
         found: &Found,
         principal: &Principal,
     ) -> Result<(), Refusal> {
+        if found.origin != Origin::Query {
+            return Ok(());
+        }
         let issuer = principal.issuer.as_deref();
         let provider = self
             .config

@@ -134,3 +134,58 @@ pub fn tick_period(polls: &[Poll]) -> Duration {
         LONG_TICK
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{every_key_jwks, ISSUER};
+    use serde_json::{json, Value};
+
+    fn config(revocation: bool) -> Config {
+        let mut config = json!({
+            "providers": [
+                {"name": "remote", "issuer": ISSUER, "audiences": ["a"],
+                 "jwks": {"cluster": "idp", "uri": "http://idp/jwks"}},
+                {"name": "inline", "issuer": "https://other.test", "audiences": ["a"],
+                 "jwks": {"inline": every_key_jwks()}}
+            ],
+            "openapi": serde_json::from_str::<Value>(
+                include_str!("../../../../schemas/demo-api.openapi.json")).unwrap()
+        });
+        if revocation {
+            config["revocation"] = json!({"endpoint": {"cluster": "r", "uri": "http://r/list"}});
+        }
+        crate::config::load(config.to_string().as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn polls_remote_key_sets_and_the_revocation_list_only() {
+        let polls = polls_for(&config(true));
+        let kinds: Vec<(Kind, &str)> = polls.iter().map(|p| (p.kind, p.key.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (Kind::Jwks(0), "palisade.authn.jwks.0"),
+                (Kind::Revocation, "palisade.authn.revocation")
+            ]
+        );
+    }
+
+    #[test]
+    fn ticks_fast_while_loading_and_faster_while_revocations_are_polled() {
+        let mut polls = polls_for(&config(false));
+        assert_eq!(tick_period(&polls), SHORT_TICK);
+        polls[0].known = 1;
+        assert_eq!(tick_period(&polls), LONG_TICK);
+        assert_eq!(tick_period(&polls_for(&config(true))), REVOCATION_TICK);
+    }
+
+    #[test]
+    fn a_lost_fetch_is_forgotten_after_its_lease() {
+        let mut poll = polls_for(&config(false)).remove(0);
+        poll.in_flight = Some((3, 1_000, Stage::Document));
+        assert!(poll.is_waiting_for(3) && poll.is_busy(7_999));
+        assert!(!poll.is_busy(8_000), "timeout 5 s plus margin 2 s");
+        assert!(!poll.is_waiting_for(3));
+    }
+}

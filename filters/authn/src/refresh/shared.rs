@@ -5,6 +5,11 @@
 //! on every tick, `<key>.body` the last good document behind its version, read only when the
 //! version moved. Writes to the record use compare-and-set, so two root contexts never both win
 //! the lease or lose each other's update.
+//!
+//! Limitation: the keys are per provider index, and shared data is per `vm_id`; two authn
+//! configurations sharing one `vm_id` (say on two listeners) see each other's records as of
+//! another source and keep replacing them, so each then fetches more often than its interval.
+//! Give each configuration its own `vm_id`.
 
 use super::{millis, Meta, Timing, LOST_MARGIN};
 use palisade_shared::shared_data::{SharedData, WriteError};

@@ -16,8 +16,8 @@ pub struct RawThrottle {
     /// First lockout in seconds; each further lockout doubles it. Default 30, 1 to 86400.
     #[serde(default = "default_lockout")]
     lockout_seconds: u64,
-    /// Longest lockout in seconds; also how long the lockout count is remembered. Default 900,
-    /// at least `lockout_seconds`, at most 86400.
+    /// Longest lockout in seconds; the count of lockouts (for the doubling) is forgotten this
+    /// long after the last lockout ended. Default 900, at least `lockout_seconds`, at most 86400.
     #[serde(default = "default_max_lockout")]
     max_lockout_seconds: u64,
     /// Whether failures are counted per client address. Default true.
