@@ -3,9 +3,10 @@
     python upstream_conformance.py <openapi.json> <recorded.json>
 
 `recorded.json` is a list of `{"method", "path", "headers": [[name, value], ...], "body"}` as the
-demo API recorded them (path with its query). Prints one line per request that breaks the
-contract and exits 1 if there is any. Used by integration-tests/tests/contract.rs after the
-negative fuzzing phase: whatever Palisade let through must be something the document allows.
+demo API recorded them (path with its query). Prints the requests that break the contract
+(the first SHOWN of them with their breaches) and exits 1 if there is any. Used by
+integration-tests/tests/contract.rs after each negative fuzzing run: whatever Palisade let
+through must be something the document allows.
 
 Independent of Palisade's own validator on purpose: the schemas are checked with jsonschema_rs
 (installed with schemathesis). Covered: operation (method and path template), path, query and

@@ -45,6 +45,23 @@ impl Parameters {
             .collect()
     }
 
+    /// How many times the exact name (headers: any case) occurs at its location.
+    fn exact_count(&self, rule: &OwnershipConfig) -> usize {
+        let pairs: &[(String, String)] = match rule.r#in {
+            ParamLocation::Path => &self.path,
+            ParamLocation::Query => self.query.as_deref().unwrap_or_default(),
+            ParamLocation::Header => &self.headers,
+            ParamLocation::Body => return 1,
+        };
+        pairs
+            .iter()
+            .filter(|(name, _)| match rule.r#in {
+                ParamLocation::Header => name.eq_ignore_ascii_case(&rule.param),
+                _ => *name == rule.param,
+            })
+            .count()
+    }
+
     /// The scalar at a JSON pointer of the body; `None` when absent or not a scalar.
     fn body_scalar(value: &Value) -> Option<String> {
         match value {
@@ -129,8 +146,10 @@ pub fn check(
             Err(OwnershipError::NotOwner)
         };
     }
+    // The bound value comes from the exact name only; an alias beside it is a second value.
+    let exact = params.exact_count(rule);
     let value = match values.as_slice() {
-        [] => return Err(OwnershipError::MissingParameter),
+        _ if exact == 0 => return Err(OwnershipError::MissingParameter),
         [one] => one.as_str(),
         _ => return Err(OwnershipError::DuplicateParameter),
     };

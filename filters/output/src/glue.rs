@@ -14,8 +14,15 @@ const FILTER: &str = "palisade.output";
 const FIELDS_REMOVED: &str = "palisade_output_fields_removed_total";
 const BODIES_REWRITTEN: &str = "palisade_output_bodies_rewritten_total";
 const BODIES_REFUSED: &str = "palisade_output_bodies_refused_total";
+const ERRORS_SANITISED: &str = "palisade_output_errors_sanitised_total";
 const ERRORS: &str = "palisade_output_errors_total";
-const COUNTERS: [&str; 4] = [FIELDS_REMOVED, BODIES_REWRITTEN, BODIES_REFUSED, ERRORS];
+const COUNTERS: [&str; 5] = [
+    FIELDS_REMOVED,
+    BODIES_REWRITTEN,
+    BODIES_REFUSED,
+    ERRORS_SANITISED,
+    ERRORS,
+];
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -97,11 +104,10 @@ impl HttpContext for OutputStream {
                 replace_body(body_size, b"");
                 Action::Pause
             }
-            Step::Finish(node) => {
+            Step::Finish => {
                 let body = abi::get_buffer(abi::RESPONSE_BODY, 0, body_size);
                 let body = body.ok().flatten().unwrap_or_default();
-                let (replacement, report) =
-                    self.stream.finish(&self.filter, &ProxyHost, node, &body);
+                let (replacement, report) = self.stream.finish(&self.filter, &ProxyHost, &body);
                 self.account(report);
                 self.write(body_size, &replacement)
             }
@@ -146,11 +152,15 @@ impl OutputStream {
                 &format!("event=rewritten removed={}", report.fields_removed),
             );
         }
-        if let Some(error) = report.refused {
-            self.counters.increment(BODIES_REFUSED);
+        if let Some(refusal) = report.replaced {
+            let (counter, event) = match refusal.withholds() {
+                true => (BODIES_REFUSED, "refused"),
+                false => (ERRORS_SANITISED, "sanitised"),
+            };
+            self.counters.increment(counter);
             self.log(
                 Level::Info,
-                &format!("event=refused reason={}", error.reason()),
+                &format!("event={event} reason={}", refusal.reason()),
             );
         }
         for err in report.errors {

@@ -6,32 +6,47 @@
 //!   and removes `accept-encoding` when a response of that operation may need filtering, so that
 //!   the upstream answers with a body the filter can read.
 //! - Response headers: removes `server` and `x-powered-by`, sets `x-content-type-options:
-//!   nosniff` and `cache-control: no-store`. For a JSON response whose status and media type
-//!   declare a schema it removes `content-length` (the rewritten body goes out chunked).
-//! - Response body: buffers such a body to its end and removes every property the schema does
-//!   not declare ([`plan`] says exactly what is declared), then replaces the body.
+//!   nosniff` and `cache-control: no-store`, and decides ([`decide`]) what the document says
+//!   about the body, by status (`200`, then `2XX`, then `default`) and media type (essence,
+//!   case-insensitive; `text/json` and `+json` types are JSON; see [`media`]).
+//! - Response body: a JSON body with a schema is buffered to its end and loses every property the
+//!   schema does not declare ([`plan`] says exactly what is declared). A body without
+//!   `content-type` is buffered and sniffed: if it parses as JSON it is treated as
+//!   `application/json`, else as `application/octet-stream`.
 //!
-//! Fail closed: a body that should be filtered but cannot be (not JSON, compressed, larger than
-//! `max_body_bytes`) never leaves. When this is known from the head (`content-encoding`, a
-//! `content-length` above the limit) the response becomes a 502 `application/problem+json`.
-//! When it is known only from the body, the head has already gone out, so the client gets the
-//! upstream's status with the 502 problem document as body.
+//! Fail closed, for every request that matched an operation (authz's `palisade.operation`, or
+//! this filter's own lookup):
+//! - a body the document does not describe (status not declared, or no declared media type fits)
+//!   never leaves. For a 4xx or 5xx status it is replaced by a generic problem document of the
+//!   same status (`urn:palisade:problem:upstream-error`, no upstream detail); for any other status
+//!   it is withheld with a 502 (`undeclared-response`): a success the contract does not promise
+//!   is not passed on. Operations listed in `pass_undeclared_responses` let such bodies pass.
+//! - a body that should be pruned but cannot be (not JSON, compressed, larger than
+//!   `max_body_bytes`) is withheld (`unfilterable-response`).
 //!
-//! Hands to audit its decision (`palisade.decision.output`): allow with reason `filtered` or why
-//! nothing was filtered (`no-body`, `no-operation`, `not-json`, `no-schema`), or deny with
-//! `response-not-json`, `response-encoded` or `response-too-large` and status 502.
-//! Responses of other media types, of statuses without a schema and of requests that match no
-//! operation pass unchanged apart from the headers. Limitation: such responses (an upstream's
-//! undeclared 500 page, say) are not sanitised yet; with authz in the chain, requests that match
-//! no operation never reach the upstream. Local replies of earlier filters (authn, authz,
-//! validate) do not pass through this filter at all: Envoy sends them through the filters
-//! before the one that replied; they carry their own `nosniff` and `no-store`.
+//! When this is known from the head, the head becomes the problem's (502, or the error status
+//! kept). When it is known only from the body (a parse failure, a sniffed body, a body that
+//! outgrows the limit), the head has already gone out, so the client gets the upstream's status
+//! with the problem document as body. Responses without a body (HEAD, 204, 304,
+//! `content-length: 0`) are left alone apart from the security headers.
+//!
+//! Hands to audit its decision (`palisade.decision.output`): allow with reason `filtered`,
+//! `error-sanitised`, or why nothing was filtered (`no-body`, `no-operation`, `not-json`,
+//! `no-schema`, `undeclared-passed`), or deny with `undeclared-response`, `response-not-json`,
+//! `response-encoded` or `response-too-large` and status 502. Requests that match no operation
+//! pass unchanged apart from the headers; with authz in the chain they never reach the
+//! upstream. Local replies of earlier filters (authn, authz, validate) do not pass through this
+//! filter at all: Envoy sends them through the filters before the one that replied; they carry
+//! their own `nosniff` and `no-store`.
 
 pub mod config;
+pub mod decide;
 #[cfg(target_arch = "wasm32")]
 mod glue;
+pub mod media;
 pub mod plan;
 pub mod prune;
+pub mod refusal;
 pub mod responses;
 pub mod stream;
 

@@ -1,5 +1,7 @@
-//! Which responses of an operation are filtered: a plan per declared status and JSON media type.
+//! What an operation's document says about each response: the declared statuses and media
+//! types, with a pruning plan per JSON schema.
 
+use crate::media::{essence, fit, is_json, is_wildcard};
 use crate::plan::{escape, ref_pointer, Compiler, NodeId};
 use palisade_shared::config::ConfigError;
 use palisade_shared::openapi::Operation;
@@ -35,48 +37,80 @@ impl StatusKey {
     }
 }
 
-/// The plans of one operation's responses.
+/// One media range a response object declares, and its plan when the body can be pruned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MediaEntry {
+    /// Essence of the range, e.g. `application/json` or `*/*`.
+    range: String,
+    /// Plan of its schema, for JSON types and wildcards that declare one.
+    plan: Option<NodeId>,
+}
+
+/// What the document says about one response body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Described {
+    /// A JSON body with a schema: prune it with this plan.
+    Schema(NodeId),
+    /// Declared, but nothing to prune (the reason says why): the body passes as it is.
+    Declared(&'static str),
+    /// The status is not declared, or declared without a media range that fits: the document
+    /// does not describe this body.
+    Undescribed,
+}
+
+/// The declared responses of one operation.
 #[derive(Debug, Clone, Default)]
 pub struct ResponsePlans {
-    entries: Vec<(StatusKey, Vec<(String, NodeId)>)>,
+    entries: Vec<(StatusKey, Vec<MediaEntry>)>,
 }
 
 impl ResponsePlans {
-    /// Whether no response of the operation is ever rewritten.
+    /// Whether no response of the operation is ever pruned.
     pub fn is_empty(&self) -> bool {
-        self.entries.iter().all(|(_, media)| media.is_empty())
+        self.entries
+            .iter()
+            .all(|(_, media)| media.iter().all(|m| m.plan.is_none()))
     }
 
-    /// The plan for a status and media type essence (lowercase, no parameters). The most specific
-    /// response key wins (`200`, then `2XX`, then `default`), as OpenAPI reads it; within it the
-    /// exact media type, then `application/*`, then `*/*`.
-    pub fn find(&self, status: u16, essence: &str) -> Option<NodeId> {
+    /// What the document says about a body of this status and media type essence. The most
+    /// specific response key wins (`200`, then `2XX`, then `default`), as OpenAPI reads it;
+    /// within it the closest media range ([`fit`]). A JSON body takes the closest range that
+    /// has a schema, so that a bare `application/json: {}` next to `*/*` with a schema still
+    /// prunes; a body of another type is never pruned.
+    pub fn describe(&self, status: u16, media: &str) -> Described {
+        let Some(declared) = self.for_status(status) else {
+            return Described::Undescribed;
+        };
+        let fitting = || declared.iter().filter_map(|d| Some((fit(&d.range, media)?, d)));
+        if !is_json(media) {
+            return match fitting().next() {
+                Some(_) => Described::Declared("not-json"),
+                None => Described::Undescribed,
+            };
+        }
+        let closest_plan = fitting()
+            .filter_map(|(rank, d)| Some((rank, d.plan?)))
+            .min_by_key(|(rank, _)| *rank);
+        match (closest_plan, fitting().next()) {
+            (Some((_, plan)), _) => Described::Schema(plan),
+            (None, Some(_)) => Described::Declared("no-schema"),
+            (None, None) => Described::Undescribed,
+        }
+    }
+
+    fn for_status(&self, status: u16) -> Option<&[MediaEntry]> {
         let wanted = [
             StatusKey::Exact(status),
             StatusKey::Range(status / 100),
             StatusKey::Default,
         ];
-        let (_, media) = wanted
-            .iter()
-            .find_map(|key| self.entries.iter().find(|(k, _)| k == key))?;
-        [essence, "application/*", "*/*"]
-            .iter()
-            .find_map(|want| media.iter().find(|(m, _)| m == want))
-            .map(|(_, id)| *id)
+        wanted.iter().find_map(|key| {
+            self.entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, media)| media.as_slice())
+        })
     }
-}
-
-/// The media type without parameters, lowercase: `application/json; charset=utf-8` →
-/// `application/json`.
-pub fn essence(content_type: &str) -> String {
-    let essence = content_type.split(';').next().unwrap_or_default();
-    essence.trim().to_ascii_lowercase()
-}
-
-/// Whether a media type essence is JSON (`application/json` or a `+json` suffix).
-pub fn is_json(essence: &str) -> bool {
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Compiles the plans of one operation; `field` names the document in errors.
@@ -108,26 +142,30 @@ pub fn compile(
     Ok(plans)
 }
 
-/// Plans for the JSON media types (and wildcards) of a response object that have a schema.
+/// The media ranges a response object declares, with plans for the JSON types and wildcards
+/// that have a schema.
 fn compile_content(
     compiler: &mut Compiler<'_>,
     document: &Value,
     response: &str,
-) -> Result<Vec<(String, NodeId)>, String> {
+) -> Result<Vec<MediaEntry>, String> {
     let Some(Value::Object(content)) = document.pointer(&format!("{response}/content")) else {
         return Ok(Vec::new());
     };
-    let mut media = Vec::new();
+    let mut declared = Vec::new();
     for (name, entry) in content {
-        let essence = essence(name);
-        let wildcard = essence == "*/*" || essence == "application/*";
-        if !(is_json(&essence) || wildcard) || entry.get("schema").is_none() {
-            continue;
-        }
-        let schema = format!("{response}/content/{}/schema", escape(name));
-        media.push((essence, compiler.compile(&schema)?));
+        let range = essence(name);
+        let prunable = is_json(&range) || is_wildcard(&range);
+        let plan = match entry.get("schema") {
+            Some(_) if prunable => {
+                let schema = format!("{response}/content/{}/schema", escape(name));
+                Some(compiler.compile(&schema)?)
+            }
+            _ => None,
+        };
+        declared.push(MediaEntry { range, plan });
     }
-    Ok(media)
+    Ok(declared)
 }
 
 /// Follows `$ref`s from the object at `pointer` to the pointer of the object they name.

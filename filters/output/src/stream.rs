@@ -4,37 +4,25 @@
 //! everything else, including the decision left for audit, happens here.
 
 use crate::config::Filter;
+use crate::decide::{decide_body, decide_sniffed, BodyMode, Head};
 use crate::plan::NodeId;
 use crate::prune::{rewrite, BodyError};
-use crate::responses::{essence, is_json};
+use crate::refusal::Refusal;
 use palisade_shared::decision::{Decision, MatchedOperation};
 use palisade_shared::host::{request_id, HeaderMap, Host, HostError};
 use palisade_shared::openapi::Lookup;
 use palisade_shared::path::CanonicalPath;
-use palisade_shared::problem::Problem;
 
 /// Filter-state stage name of this filter's decision.
 pub const STAGE: &str = "output";
-/// Problem kind of a response that had to be filtered but could not be.
-pub const UNFILTERABLE: &str = "unfilterable-response";
-
-/// What the body callbacks do with this response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyMode {
-    /// Nothing to rewrite (the reason says why): the body passes untouched.
-    Pass(&'static str),
-    /// Buffer the body to its end and prune it with this plan.
-    Filter(NodeId),
-    /// Never pass the body on; at its end write a problem document in its place.
-    Replace(BodyError),
-}
 
 /// What one callback did, for the glue to count and log.
 #[derive(Debug, Default)]
 pub struct Report {
     pub fields_removed: u64,
     pub rewritten: bool,
-    pub refused: Option<BodyError>,
+    /// The body is (or will be) replaced by this refusal's problem document.
+    pub replaced: Option<Refusal>,
     pub errors: Vec<HostError>,
 }
 
@@ -42,27 +30,6 @@ impl Report {
     fn note(&mut self, result: Result<(), HostError>) {
         if let Err(err) = result {
             self.errors.push(err);
-        }
-    }
-}
-
-/// The response head as far as this filter cares.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Head {
-    pub status: Option<u16>,
-    pub content_type: Option<String>,
-    pub content_length: Option<String>,
-    pub content_encoding: Option<String>,
-}
-
-impl Head {
-    pub fn read(host: &dyn Host) -> Head {
-        let get = |name| host.header(HeaderMap::Response, name).ok().flatten();
-        Head {
-            status: get(":status").and_then(|s| s.parse().ok()),
-            content_type: get("content-type"),
-            content_length: get("content-length"),
-            content_encoding: get("content-encoding"),
         }
     }
 }
@@ -108,12 +75,14 @@ impl Stream {
         match mode {
             BodyMode::Pass(reason) => report.note(Decision::allow(reason).store(host, STAGE)),
             // Envoy then sends the rewritten body chunked.
-            BodyMode::Filter(_) => {
+            BodyMode::Filter(_) | BodyMode::Sniff(_) => {
                 report.note(host.set_header(HeaderMap::Response, "content-length", None))
             }
-            BodyMode::Replace(error) => {
-                rewrite_head_as_problem(host, &mut report);
-                self.refuse(host, error, &mut report);
+            BodyMode::Replace(refusal) => {
+                for (name, value) in refusal.head_edits() {
+                    report.note(host.set_header(HeaderMap::Response, name, value.as_deref()));
+                }
+                self.refuse(host, refusal, &mut report);
             }
         }
         report
@@ -129,59 +98,84 @@ impl Stream {
     ) -> (Step, Report) {
         let mut report = Report::default();
         let mode = self.mode.unwrap_or(BodyMode::Pass("no-head"));
-        if matches!(mode, BodyMode::Filter(_)) && body_size > filter.max_body_bytes {
-            self.mode = Some(BodyMode::Replace(BodyError::TooLarge));
-            self.refuse(host, BodyError::TooLarge, &mut report);
+        let buffering = matches!(mode, BodyMode::Filter(_) | BodyMode::Sniff(_));
+        if buffering && body_size > filter.max_body_bytes {
+            self.replace(host, Refusal::Unfilterable(BodyError::TooLarge), &mut report);
         }
         let step = match (self.mode.unwrap_or(mode), end) {
             (BodyMode::Pass(_), _) => Step::Pass,
-            (BodyMode::Filter(_), false) => Step::Wait,
-            (BodyMode::Filter(node), true) => Step::Finish(node),
+            (BodyMode::Filter(_) | BodyMode::Sniff(_), false) => Step::Wait,
+            (BodyMode::Filter(_) | BodyMode::Sniff(_), true) => Step::Finish,
             (BodyMode::Replace(_), false) => Step::Drain,
             (BodyMode::Replace(_), true) => Step::WriteProblem,
         };
         (step, report)
     }
 
-    /// The body to send instead of the buffered one: the pruned document, or the problem
-    /// document when it cannot be pruned. Records the decision for audit.
-    pub fn finish(
+    /// The body to send instead of the buffered one: the pruned document, the body itself when
+    /// sniffing found it declared, or the problem document. Records the decision for audit.
+    pub fn finish(&mut self, filter: &Filter, host: &dyn Host, body: &[u8]) -> (Vec<u8>, Report) {
+        let mut report = Report::default();
+        let mode = match self.mode {
+            Some(BodyMode::Sniff(status)) => decide_sniffed(filter, self.operation, status, body),
+            Some(mode) => mode,
+            None => BodyMode::Pass("no-head"),
+        };
+        let replacement = match mode {
+            BodyMode::Filter(node) => self.prune(filter, host, node, body, &mut report),
+            BodyMode::Pass(reason) => {
+                report.note(Decision::allow(reason).store(host, STAGE));
+                body.to_vec()
+            }
+            BodyMode::Replace(refusal) => {
+                self.replace(host, refusal, &mut report);
+                self.problem_body()
+            }
+            // A sniffed body never asks for a second sniff; refuse rather than pass it.
+            BodyMode::Sniff(_) => {
+                self.replace(host, Refusal::Undeclared, &mut report);
+                self.problem_body()
+            }
+        };
+        (replacement, report)
+    }
+
+    fn prune(
         &mut self,
         filter: &Filter,
         host: &dyn Host,
         node: NodeId,
         body: &[u8],
-    ) -> (Vec<u8>, Report) {
-        let mut report = Report::default();
+        report: &mut Report,
+    ) -> Vec<u8> {
         match rewrite(&filter.plans, node, body) {
             Ok(rewritten) => {
                 report.rewritten = true;
                 report.fields_removed = rewritten.removed;
                 report.note(Decision::allow("filtered").store(host, STAGE));
-                (rewritten.body, report)
+                rewritten.body
             }
             Err(error) => {
-                self.mode = Some(BodyMode::Replace(error));
-                self.refuse(host, error, &mut report);
-                (self.problem_body(), report)
+                self.replace(host, Refusal::Unfilterable(error), report);
+                self.problem_body()
             }
         }
     }
 
-    /// The problem document that replaces a body which cannot be filtered. When the head has
+    /// The problem document that replaces a body which may not leave. When the head has
     /// already gone out, the client sees the upstream's status with this body: the status
-    /// cannot be changed any more, and the unfiltered body must not leave.
+    /// cannot be changed any more, and the body must not leave.
     pub fn problem_body(&self) -> Vec<u8> {
-        Problem::new(502, UNFILTERABLE, "Response could not be filtered")
-            .with_detail(
-                "the response could not be checked against the API contract and was withheld",
-            )
-            .body(self.request_id.as_deref())
+        let refusal = match self.mode {
+            Some(BodyMode::Replace(refusal)) => refusal,
+            _ => Refusal::Undeclared,
+        };
+        refusal.problem().body(self.request_id.as_deref())
     }
 
     /// Whether the body callbacks still hold the body back (buffered or drained).
     pub fn is_holding_body(&self) -> bool {
-        matches!(self.mode, Some(BodyMode::Filter(_) | BodyMode::Replace(_)))
+        !matches!(self.mode, None | Some(BodyMode::Pass(_)))
     }
 
     /// The body has been written: later callbacks pass whatever comes.
@@ -189,14 +183,20 @@ impl Stream {
         self.mode = Some(BodyMode::Pass("written"));
     }
 
+    /// From here on the body is replaced by the refusal's problem document.
+    fn replace(&mut self, host: &dyn Host, refusal: Refusal, report: &mut Report) {
+        self.mode = Some(BodyMode::Replace(refusal));
+        self.refuse(host, refusal, report);
+    }
+
     /// Records the refusal for audit, once per stream.
-    fn refuse(&mut self, host: &dyn Host, error: BodyError, report: &mut Report) {
+    fn refuse(&mut self, host: &dyn Host, refusal: Refusal, report: &mut Report) {
         if self.refused {
             return;
         }
         self.refused = true;
-        report.refused = Some(error);
-        report.note(Decision::deny(error.reason(), 502).store(host, STAGE));
+        report.replaced = Some(refusal);
+        report.note(refusal.decision().store(host, STAGE));
     }
 }
 
@@ -215,66 +215,12 @@ fn match_operation(filter: &Filter, host: &dyn Host) -> Option<usize> {
     }
 }
 
-/// Decides what happens to the body of a response, from its head alone.
-pub fn decide_body(
-    filter: &Filter,
-    operation: Option<usize>,
-    head: &Head,
-    end_of_stream: bool,
-) -> BodyMode {
-    if end_of_stream {
-        return BodyMode::Pass("no-body");
-    }
-    let Some(plans) = operation.and_then(|i| filter.responses_at(i)) else {
-        return BodyMode::Pass("no-operation");
-    };
-    let media = head
-        .content_type
-        .as_deref()
-        .map(essence)
-        .unwrap_or_default();
-    if !is_json(&media) {
-        return BodyMode::Pass("not-json");
-    }
-    let Some(node) = head.status.and_then(|status| plans.find(status, &media)) else {
-        return BodyMode::Pass("no-schema");
-    };
-    let encoded = head
-        .content_encoding
-        .as_deref()
-        .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
-    if encoded {
-        return BodyMode::Replace(BodyError::Encoded);
-    }
-    let length = head
-        .content_length
-        .as_deref()
-        .and_then(|l| l.trim().parse::<usize>().ok());
-    if length.is_some_and(|length| length > filter.max_body_bytes) {
-        return BodyMode::Replace(BodyError::TooLarge);
-    }
-    BodyMode::Filter(node)
-}
-
 fn apply_security_headers(host: &dyn Host, report: &mut Report) {
     let edits = [
         ("server", None),
         ("x-powered-by", None),
         ("x-content-type-options", Some("nosniff")),
         ("cache-control", Some("no-store")),
-    ];
-    for (name, value) in edits {
-        report.note(host.set_header(HeaderMap::Response, name, value));
-    }
-}
-
-/// The head has not left yet: make it a 502 problem's; the body follows at the end.
-fn rewrite_head_as_problem(host: &dyn Host, report: &mut Report) {
-    let edits = [
-        (":status", Some("502")),
-        ("content-type", Some("application/problem+json")),
-        ("content-length", None),
-        ("content-encoding", None),
     ];
     for (name, value) in edits {
         report.note(host.set_header(HeaderMap::Response, name, value));
@@ -290,8 +236,8 @@ pub enum Step {
     Wait,
     /// Empty the buffer and keep going: nothing of this body may leave.
     Drain,
-    /// The whole body is buffered: rewrite it.
-    Finish(NodeId),
+    /// The whole body is buffered: decide and rewrite it ([`Stream::finish`]).
+    Finish,
     /// Write the problem document in place of the body.
     WriteProblem,
 }

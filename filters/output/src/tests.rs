@@ -1,9 +1,11 @@
 //! Unit tests of the output filter's logic, run natively with a fake host.
 
 mod config;
+mod media;
 mod pruning;
 mod responses;
 mod stream;
+mod undeclared;
 
 use serde_json::Value;
 
