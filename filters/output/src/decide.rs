@@ -77,14 +77,23 @@ pub fn decide_body(filter: &Filter, operation: Option<usize>, head: &Head, end: 
 
 /// Decides, for a response without `content-type` whose whole body is known, what the
 /// document says about it. An empty body passes: there is nothing to leak.
-pub fn decide_sniffed(filter: &Filter, operation: Option<usize>, status: u16, body: &[u8]) -> BodyMode {
+pub fn decide_sniffed(
+    filter: &Filter,
+    operation: Option<usize>,
+    status: u16,
+    body: &[u8],
+) -> BodyMode {
     if body.is_empty() {
         return BodyMode::Pass("no-body");
     }
     let Some((index, plans)) = operation.and_then(|i| Some((i, filter.responses_at(i)?))) else {
         return BodyMode::Pass("no-operation");
     };
-    let media = if parses_as_json(body) { JSON } else { UNLABELLED };
+    let media = if parses_as_json(body) {
+        JSON
+    } else {
+        UNLABELLED
+    };
     relax(filter, index, by_media(plans, status, media))
 }
 
@@ -130,7 +139,10 @@ fn readable(filter: &Filter, head: &Head, mode: BodyMode) -> BodyMode {
     if head.is_encoded() {
         return BodyMode::Replace(Refusal::Unfilterable(BodyError::Encoded));
     }
-    if head.length().is_some_and(|length| length > filter.max_body_bytes) {
+    if head
+        .length()
+        .is_some_and(|length| length > filter.max_body_bytes)
+    {
         return BodyMode::Replace(Refusal::Unfilterable(BodyError::TooLarge));
     }
     mode

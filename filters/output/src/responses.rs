@@ -81,7 +81,11 @@ impl ResponsePlans {
         let Some(declared) = self.for_status(status) else {
             return Described::Undescribed;
         };
-        let fitting = || declared.iter().filter_map(|d| Some((fit(&d.range, media)?, d)));
+        let fitting = || {
+            declared
+                .iter()
+                .filter_map(|d| Some((fit(&d.range, media)?, d)))
+        };
         if !is_json(media) {
             return match fitting().next() {
                 Some(_) => Described::Declared("not-json"),

@@ -100,7 +100,11 @@ impl Stream {
         let mode = self.mode.unwrap_or(BodyMode::Pass("no-head"));
         let buffering = matches!(mode, BodyMode::Filter(_) | BodyMode::Sniff(_));
         if buffering && body_size > filter.max_body_bytes {
-            self.replace(host, Refusal::Unfilterable(BodyError::TooLarge), &mut report);
+            self.replace(
+                host,
+                Refusal::Unfilterable(BodyError::TooLarge),
+                &mut report,
+            );
         }
         let step = match (self.mode.unwrap_or(mode), end) {
             (BodyMode::Pass(_), _) => Step::Pass,

@@ -60,3 +60,30 @@ fn refuses_a_response_schema_it_cannot_apply() {
     assert_eq!(err.field, "openapi.paths./x.get.responses.200");
     assert!(err.reason.contains("patternProperties"), "{err}");
 }
+
+#[test]
+fn refuses_pass_undeclared_responses_naming_no_operation() {
+    let table = [
+        (
+            json!(["getAccount", "getAcount"]),
+            "pass_undeclared_responses[1]",
+        ),
+        (
+            json!(["GET /accounts/{id}"]),
+            "pass_undeclared_responses[0]",
+        ),
+        (json!("getAccount"), "pass_undeclared_responses"),
+    ];
+    for (names, field) in table {
+        let config = json!({"openapi": demo_document(), "pass_undeclared_responses": names});
+        let err = compile(config).unwrap_err();
+        assert_eq!(err.field, field, "{err}");
+    }
+    let config = json!({"openapi": demo_document(),
+                        "pass_undeclared_responses": ["getAccount", "delete /accounts/{accountId}"]});
+    let filter = compile(config).unwrap();
+    let relaxed: Vec<usize> = (0..filter.inventory.operations.len())
+        .filter(|i| filter.passes_undeclared(*i))
+        .collect();
+    assert_eq!(relaxed.len(), 2);
+}

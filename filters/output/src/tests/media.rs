@@ -7,7 +7,10 @@ fn essence_drops_parameters_and_case() {
     let table = [
         ("Application/JSON; charset=utf-8", "application/json"),
         ("  text/json  ", "text/json"),
-        ("APPLICATION/VND.BANK.V2+JSON;v=2", "application/vnd.bank.v2+json"),
+        (
+            "APPLICATION/VND.BANK.V2+JSON;v=2",
+            "application/vnd.bank.v2+json",
+        ),
         ("", ""),
     ];
     for (content_type, expected) in table {
@@ -43,7 +46,11 @@ fn declared_ranges_fit_closest_first() {
         ("application/json", "application/json", Some(0)),
         ("application/json", "text/json", Some(1)),
         ("application/json", "application/vnd.bank.v2+json", Some(1)),
-        ("application/problem+json", "application/vnd.bank.v2+json", Some(2)),
+        (
+            "application/problem+json",
+            "application/vnd.bank.v2+json",
+            Some(2),
+        ),
         ("application/*", "application/xml", Some(3)),
         ("text/*", "text/json", Some(3)),
         ("*/*", "image/png", Some(4)),

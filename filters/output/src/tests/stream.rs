@@ -223,7 +223,10 @@ fn body_outgrowing_the_limit_is_withheld_and_refused_once() {
     let (step, report) = stream.body_step(&filter, &host, 120, false);
     assert_eq!(
         (step, report.replaced),
-        (Step::Drain, Some(Refusal::Unfilterable(BodyError::TooLarge)))
+        (
+            Step::Drain,
+            Some(Refusal::Unfilterable(BodyError::TooLarge))
+        )
     );
     let (step, report) = stream.body_step(&filter, &host, 50, true);
     assert_eq!((step, report.replaced), (Step::WriteProblem, None));
