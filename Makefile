@@ -33,6 +33,9 @@ TEST_THREADS ?= 2
 setup: $(ENVOY_STAMP) $(SCHEMATHESIS_STAMP) $(IDP_STAMP)
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip1 \
 		|| rustup target add wasm32-wasip1
+	@# The integration tests' TLS client links OpenSSL (openssl-sys needs headers and pkg-config).
+	@pkg-config --exists openssl 2>/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq libssl-dev pkg-config)
 
 $(ENVOY_STAMP):
 	python3 -m venv $(VENV)
@@ -57,7 +60,8 @@ build: setup
 run: build
 	scripts/run-demo.sh
 
-test: build
+# The one CI bar: formatting, clippy for the host and wasm32-wasip1, then every test.
+test: build lint
 	$(CARGO) test --locked --workspace -- --test-threads=$(TEST_THREADS)
 
 lint: setup

@@ -1,6 +1,11 @@
 //! Large valid bodies pass the validate filter whole, as one request or many on one connection.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use palisade_integration_tests::bench::batch_body;
 use palisade_integration_tests::http::Connection;
@@ -21,9 +26,17 @@ fn a_64_kb_batch_within_the_limit_is_validated_and_booked() {
         let request = Request::new("POST", "/transfers/batch").json(&body);
         let response = connection.send(&request).unwrap();
         assert_eq!(response.status, 201, "{}", response.text());
-        assert_eq!(response.json().unwrap()["transfers"].as_array().unwrap().len(), 1190);
+        assert_eq!(
+            response.json().unwrap()["transfers"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1190
+        );
     }
     let bad = json!({"transfers": [{"from": "a1"}]});
-    let refused = connection.send(&Request::new("POST", "/transfers/batch").json(&bad)).unwrap();
+    let refused = connection
+        .send(&Request::new("POST", "/transfers/batch").json(&bad))
+        .unwrap();
     assert_eq!(refused.status, 400, "{}", refused.text());
 }

@@ -9,12 +9,16 @@
 //! `schemas/audit-record.schema.json`). It hands nothing on and never refuses a request.
 //!
 //! The record never holds a credential, a header, a body or the query string (which may carry
-//! secrets): the path is written without its query and cut to `max_path_bytes`.
+//! secrets): the path is written without its query and its `;` path parameters, cut to
+//! `max_path_bytes` ([`path`]). Its outcome says who kept the client from the API's answer: a
+//! stage, or Envoy itself for errors it answered on its own ([`outcome`]).
 
 pub mod clock;
 pub mod config;
 #[cfg(target_arch = "wasm32")]
 mod glue;
+pub mod outcome;
+pub mod path;
 pub mod record;
 
 pub use config::Config;

@@ -4,6 +4,8 @@
 
 use crate::clock::{from_unix_nanos, rfc3339_millis};
 use crate::config::Config;
+use crate::outcome::{judge, Evidence};
+use crate::path;
 use palisade_shared::decision::{Decision, MatchedOperation, Outcome};
 use palisade_shared::host::Host;
 use palisade_shared::principal::{Principal, PrincipalKind};
@@ -19,12 +21,15 @@ pub struct Record {
     pub version: u32,
     /// When the request arrived, RFC 3339 UTC with milliseconds.
     pub time: String,
+    /// Envoy's request id (`request.id`). Clients cannot choose it where the connection manager
+    /// has `use_remote_address: true`: Envoy then generates the id of every edge request.
     pub request_id: Option<String>,
     /// The downstream peer, `ip:port`.
     pub source_address: Option<String>,
     pub principal: Option<PrincipalSummary>,
     pub method: Option<String>,
-    /// The request path without its query string, cut to `max_path_bytes`.
+    /// The request path without its query string and with each segment's `;` parameters
+    /// reduced to a bare `;`, cut to `max_path_bytes`.
     pub path: Option<String>,
     pub route_template: Option<String>,
     pub operation_id: Option<String>,
@@ -32,9 +37,11 @@ pub struct Record {
     pub status: Option<u32>,
     pub latency_ms: Option<f64>,
     pub decisions: Decisions,
-    /// `allowed`, or `denied` when a stage denied the request or failed.
+    /// `allowed`, or `denied` when a stage denied the request or failed, or Envoy answered
+    /// with an error itself (see [`crate::outcome`]).
     pub outcome: &'static str,
-    /// The first stage, in chain order, that denied or failed.
+    /// The first stage, in chain order, that denied or failed; else `envoy` when Envoy
+    /// answered with an error itself.
     pub denied_by: Option<&'static str>,
 }
 
@@ -75,6 +82,11 @@ impl Decisions {
         ]
     }
 
+    /// Whether any stage decided.
+    pub fn any(&self) -> bool {
+        self.in_chain_order().iter().any(|(_, d)| d.is_some())
+    }
+
     /// The first stage that denied or failed (a failing filter refuses: fail closed).
     pub fn denied_by(&self) -> Option<&'static str> {
         self.in_chain_order()
@@ -92,7 +104,14 @@ pub fn read(host: &dyn Host, config: &Config) -> Record {
     let started = int_property(host, &["request", "time"]).map(from_unix_nanos);
     let operation = MatchedOperation::load(host);
     let decisions = Decisions::load(host);
-    let denied_by = decisions.denied_by();
+    let status = int_property(host, &["response", "code"]).and_then(|c| u32::try_from(c).ok());
+    let code_details = text_property(host, &["response", "code_details"]);
+    let verdict = judge(Evidence {
+        denying_stage: decisions.denied_by(),
+        any_decision: decisions.any(),
+        status,
+        code_details: code_details.as_deref(),
+    });
     Record {
         version: VERSION,
         time: rfc3339_millis(started.unwrap_or_else(|| host.now())),
@@ -101,18 +120,14 @@ pub fn read(host: &dyn Host, config: &Config) -> Record {
         source_address: text_property(host, &["source", "address"]),
         principal: principal(host),
         method: text_property(host, &["request", "method"]),
-        path: path(host, config.max_path_bytes),
+        path: request_path(host).map(|target| path::recorded(&target, config.max_path_bytes)),
         route_template: operation.as_ref().map(|o| o.template.clone()),
         operation_id: operation.and_then(|o| o.operation_id),
-        status: int_property(host, &["response", "code"]).and_then(|c| u32::try_from(c).ok()),
+        status,
         latency_ms: latency_ms(host, started),
         decisions,
-        outcome: if denied_by.is_some() {
-            "denied"
-        } else {
-            "allowed"
-        },
-        denied_by,
+        outcome: verdict.outcome,
+        denied_by: verdict.denied_by,
     }
 }
 
@@ -133,16 +148,10 @@ fn principal(host: &dyn Host) -> Option<PrincipalSummary> {
     })
 }
 
-/// The path without its query, cut at a character boundary to at most `max` bytes.
-fn path(host: &dyn Host, max: usize) -> Option<String> {
-    let full = text_property(host, &["request", "url_path"])
-        .or_else(|| text_property(host, &["request", "path"]))?;
-    let without_query = full.split(['?', '#']).next().unwrap_or_default();
-    let mut end = without_query.len().min(max);
-    while !without_query.is_char_boundary(end) {
-        end -= 1;
-    }
-    without_query.get(..end).map(String::from)
+/// The request's path as Envoy gives it: `url_path` (without the query), else the whole target.
+fn request_path(host: &dyn Host) -> Option<String> {
+    text_property(host, &["request", "url_path"])
+        .or_else(|| text_property(host, &["request", "path"]))
 }
 
 /// Envoy's own measure of the request, else the time since it arrived.

@@ -207,7 +207,8 @@ fn listed_operations_pass_undescribed_bodies_but_still_prune_declared_ones() {
         .unwrap()
     };
     // (listed operations, method, status, content type, expected mode)
-    let table: [(&[&str], &str, &str, &str, Option<BodyMode>); 5] = [
+    type Case<'a> = (&'a [&'a str], &'a str, &'a str, &'a str, Option<BodyMode>);
+    let table: [Case; 5] = [
         (
             &["getAccount"],
             "GET",
