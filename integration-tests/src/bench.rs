@@ -10,5 +10,5 @@ mod load;
 mod native;
 mod scenario;
 
-pub use load::{batch_body, load, Tally, Traffic};
+pub use load::{batch_body, document_for_batches_of, load, Tally, Traffic};
 pub use scenario::{Scenario, SCENARIOS};

@@ -9,8 +9,10 @@
     clippy::indexing_slicing
 )]
 
-use palisade_integration_tests::{Request, Stack};
+use palisade_integration_tests::{paths, Filter, Request, Stack};
 use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::time::Duration;
 
 /// How long the log must stay unchanged to count as settled.
@@ -254,4 +256,117 @@ fn records_hold_no_token_query_or_credential_header() {
         .counter("wasmcustom.palisade_audit_records_total")
         .unwrap();
     assert_eq!(written, Some(u64::try_from(before + 2).unwrap()));
+}
+
+/// Sends one raw HTTP/1 request head and returns the status line of the answer.
+fn raw_status_line(stack: &Stack, request_line: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", stack.ports().envoy)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let head = format!("{request_line}\r\nhost: palisade.test\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn envoy_refusals_are_denied_by_envoy_and_upstream_errors_are_allowed() {
+    let (stack, before) = ready_stack();
+    let token = stack.token("demo-client").unwrap();
+
+    let missing = stack.get("/accounts/nobody", Some(&token)).unwrap();
+    assert_eq!(missing.status, 404, "{}", missing.text());
+    let unnormalisable = raw_status_line(&stack, "GET /accounts/a1%00 HTTP/1.1");
+    let http10 = raw_status_line(&stack, "GET /accounts/a2 HTTP/1.0");
+    assert!(
+        unnormalisable.starts_with("HTTP/1.1 400"),
+        "{unnormalisable}"
+    );
+    assert!(http10.starts_with("HTTP/1.1 426"), "{http10}");
+
+    let records = new_records(&stack, before, 3);
+    let upstream = find(&records, "GET", "/accounts/nobody");
+    assert_eq!(
+        (upstream["outcome"].as_str(), &upstream["denied_by"]),
+        (Some("allowed"), &Value::Null),
+        "the API answered 404 itself: {upstream}"
+    );
+    let mut refused: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["path"] != "/accounts/nobody")
+        .collect();
+    refused.sort_by_key(|r| r["status"].as_u64());
+    let statuses: Vec<Option<u64>> = refused.iter().map(|r| r["status"].as_u64()).collect();
+    assert_eq!(statuses, [Some(400), Some(426)], "{refused:#?}");
+    for record in refused {
+        assert_eq!(
+            (record["outcome"].as_str(), record["denied_by"].as_str()),
+            (Some("denied"), Some("envoy")),
+            "{record}"
+        );
+        assert_eq!(
+            record["decisions"],
+            json!({"authn": null, "authz": null,
+            "validate": null, "output": null})
+        );
+    }
+}
+
+#[test]
+fn path_parameters_are_recorded_as_a_bare_semicolon() {
+    let (stack, before) = ready_stack();
+    let token = stack.token("demo-client").unwrap();
+    let response = stack
+        .get("/accounts;jsessionid=sess-s3cr3t/a1;v=2", Some(&token))
+        .unwrap();
+    assert_eq!(response.status, 400, "{}", response.text());
+
+    let records = new_records(&stack, before, 1);
+    assert_eq!(records[0]["path"], "/accounts;/a1;", "{}", records[0]);
+    assert!(!stack.envoy_log().contains("sess-s3cr3t"));
+}
+
+/// Envoy's own answer after the stages let the request through (the upstream refuses
+/// connections, so the router answers 503) is Envoy's, not the API's: `response.code_details`
+/// tells the two apart even though output decided on the response.
+#[test]
+fn envoy_answer_after_stages_decided_is_denied_by_envoy() {
+    let closed_port = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let template =
+        std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))
+            .unwrap();
+    let cluster_port = "port_value: {{API_PORT}}";
+    assert_eq!(template.matches(cluster_port).count(), 1);
+    let template = template.replace(cluster_port, &format!("port_value: {closed_port}"));
+    let stack = Stack::builder()
+        .filters(&[Filter::Audit, Filter::Output])
+        .template(&template)
+        .start()
+        .unwrap();
+
+    let response = stack.get("/accounts/a1", None).unwrap();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(
+        !response.text().contains("connection"),
+        "Envoy's reset reason leaked: {}",
+        response.text()
+    );
+
+    let records = stack.wait_for_audit_records(1).unwrap();
+    let record = find(&records, "GET", "/accounts/a1");
+    assert_eq!(
+        record["decisions"]["output"],
+        json!({"outcome": "allow", "reason": "error-sanitised"})
+    );
+    assert_eq!(
+        (record["outcome"].as_str(), record["denied_by"].as_str()),
+        (Some("denied"), Some("envoy")),
+        "{record}"
+    );
 }

@@ -401,7 +401,7 @@ fn a_revocation_reaches_every_worker_within_five_seconds() {
 #[test]
 fn a_claimed_principal_is_locked_out_and_sessions_are_limited_across_workers() {
     let stack = start(
-        json!({"failed_auth_throttle": {"max_failures": 3, "per_source": false, "lockout_seconds": 60},
+        json!({"failed_auth_throttle": {"max_failures": 3, "per_source": false, "per_principal": true, "lockout_seconds": 60},
                "max_sessions_per_subject": 2}),
         2,
     );

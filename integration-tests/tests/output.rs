@@ -86,6 +86,37 @@ fn responses_without_a_declared_schema_keep_their_body_but_not_the_headers() {
     assert_security_headers(&missing);
 }
 
+/// closeAccount declares only 204: the demo API's 404 problem for an unknown account is an
+/// undeclared error body, so the client gets a generic problem of the same status instead.
+#[test]
+fn undeclared_error_bodies_are_replaced_by_a_generic_problem_of_the_same_status() {
+    let stack = Stack::builder().filters(&[Filter::Output]).start().unwrap();
+
+    let response = stack
+        .send(&palisade_integration_tests::Request::new(
+            "DELETE",
+            "/accounts/nobody",
+        ))
+        .unwrap();
+
+    assert_eq!(response.status, 404, "{}", response.text());
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/problem+json")
+    );
+    let problem = response.json().unwrap();
+    assert_eq!(problem["type"], "urn:palisade:problem:upstream-error");
+    assert_eq!(problem["status"], 404);
+    assert!(
+        !response.text().contains("no such account"),
+        "the upstream's detail leaked: {}",
+        response.text()
+    );
+    assert_security_headers(&response);
+    let sanitised = stack.counter("wasmcustom.palisade_output_errors_sanitised_total");
+    assert_eq!(sanitised.unwrap(), Some(1));
+}
+
 #[test]
 fn body_too_large_to_filter_is_withheld_as_a_502_problem() {
     let stack = Stack::builder()
@@ -117,6 +148,10 @@ fn bad_configuration_stops_envoy_naming_the_field() {
         (json!({"max_body_byte": 100}), "max_body_byte"),
         (json!({"max_body_bytes": 0}), "max_body_bytes"),
         (json!({"security_headers": "yes"}), "security_headers"),
+        (
+            json!({"pass_undeclared_responses": ["noSuchOperation"]}),
+            "pass_undeclared_responses[0]",
+        ),
     ];
     for (patch, field) in table {
         let refusal = Stack::builder()

@@ -249,10 +249,8 @@ fn bodies_sent_to_operations_without_one_are_refused() {
 
     assert_refused(&with_body, 400, "unexpected-body");
     assert_eq!(plain.status, 200);
-    assert_eq!(
-        unknown_path.status, 404,
-        "the API answers; validate leaves unknown paths alone"
-    );
+    // Deny by default: alone in the chain, validate refuses what the contract does not declare.
+    assert_refused(&unknown_path, 404, "not-found");
 }
 
 /// The demo template with Envoy's `allow_on_headers_stop_iteration` set for validate.

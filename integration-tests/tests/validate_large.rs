@@ -7,7 +7,7 @@
     clippy::indexing_slicing
 )]
 
-use palisade_integration_tests::bench::batch_body;
+use palisade_integration_tests::bench::{batch_body, document_for_batches_of};
 use palisade_integration_tests::http::Connection;
 use palisade_integration_tests::{Filter, Request, Stack};
 use serde_json::json;
@@ -16,7 +16,11 @@ use serde_json::json;
 fn a_64_kb_batch_within_the_limit_is_validated_and_booked() {
     let stack = Stack::builder()
         .filters(&[Filter::Validate])
-        .patch(Filter::Validate, json!({"max_body_bytes": 131072}))
+        .patch(
+            Filter::Validate,
+            json!({"max_body_bytes": 131072, "json": {"max_array_items": 2000},
+                   "openapi": document_for_batches_of(2000)}),
+        )
         .start()
         .unwrap();
     let body = batch_body(1190);

@@ -13,7 +13,8 @@ const PATH_BYTES_RANGE: std::ops::RangeInclusive<usize> = 64..=8192;
 pub struct Config {
     /// Longest request path written into a record, in bytes; a longer path is cut at a
     /// character boundary. Default 1024, between 64 and 8192. Security effect: bounds the log
-    /// volume one request can cause. The query string is never written.
+    /// volume one request can cause. The query string, the fragment and `;` path parameters are
+    /// never written.
     #[serde(default = "default_max_path_bytes")]
     pub max_path_bytes: usize,
 }

@@ -115,7 +115,8 @@ pub fn read(host: &dyn Host, config: &Config) -> Record {
     Record {
         version: VERSION,
         time: rfc3339_millis(started.unwrap_or_else(|| host.now())),
-        // Envoy's `request.id` attribute is the `x-request-id` header's value.
+        // Envoy's `request.id` is the `x-request-id` header's value, which Envoy generates for
+        // edge requests when the connection manager has `use_remote_address: true`.
         request_id: text_property(host, &["request", "id"]),
         source_address: text_property(host, &["source", "address"]),
         principal: principal(host),

@@ -2,4 +2,6 @@
 
 mod clock;
 mod config;
+mod outcome;
+mod path;
 mod record;

@@ -161,3 +161,13 @@ fn reads_the_address_without_its_port() {
         assert_eq!(address_without_port(raw), expected, "{raw}");
     }
 }
+
+#[test]
+fn by_default_failures_are_counted_per_source_only() {
+    // Anyone can claim a principal: counting failures per claimed principal would let anyone
+    // lock a victim out, and no credential Palisade takes can be guessed anyway.
+    let raw: crate::throttle::config::RawThrottle = serde_json::from_str("{}").unwrap();
+    let checked = crate::throttle::config::load(raw).unwrap();
+    assert!(checked.per_source);
+    assert!(!checked.per_principal);
+}

@@ -64,6 +64,11 @@ pub fn decide_body(filter: &Filter, operation: Option<usize>, head: &Head, end: 
     if end || head.length() == Some(0) {
         return BodyMode::Pass("no-body");
     }
+    // Limitation: after a 101 the bytes are another protocol (WebSocket), which this filter
+    // cannot read; Envoy upgrades only what the route's upgrade_configs allow.
+    if head.status.is_some_and(|status| status < 200) {
+        return BodyMode::Pass("informational");
+    }
     let Some((index, plans)) = operation.and_then(|i| Some((i, filter.responses_at(i)?))) else {
         return BodyMode::Pass("no-operation");
     };

@@ -28,16 +28,20 @@
 //! kept). When it is known only from the body (a parse failure, a sniffed body, a body that
 //! outgrows the limit), the head has already gone out, so the client gets the upstream's status
 //! with the problem document as body. Responses without a body (HEAD, 204, 304,
-//! `content-length: 0`) are left alone apart from the security headers.
+//! `content-length: 0`) and upgrades (101: the bytes that follow are another protocol) are left
+//! alone apart from the security headers.
 //!
 //! Hands to audit its decision (`palisade.decision.output`): allow with reason `filtered`,
-//! `error-sanitised`, or why nothing was filtered (`no-body`, `no-operation`, `not-json`,
-//! `no-schema`, `undeclared-passed`), or deny with `undeclared-response`, `response-not-json`,
-//! `response-encoded` or `response-too-large` and status 502. Requests that match no operation
-//! pass unchanged apart from the headers; with authz in the chain they never reach the
-//! upstream. Local replies of earlier filters (authn, authz, validate) do not pass through this
-//! filter at all: Envoy sends them through the filters before the one that replied; they carry
-//! their own `nosniff` and `no-store`.
+//! `error-sanitised`, or why nothing was filtered (`no-body`, `informational`, `no-operation`,
+//! `not-json`, `no-schema`, `undeclared-passed`), or deny with `undeclared-response`,
+//! `response-not-json`, `response-encoded` or `response-too-large` and status 502.
+//!
+//! Requests that match no operation of this filter's document (also when authz matched one the
+//! document lacks) pass unchanged apart from the headers; with authz in the chain they never
+//! reach the upstream. Local replies of earlier filters (authn, authz, validate) do not pass
+//! through this filter at all: Envoy sends them through the filters before the one that replied;
+//! they carry their own `nosniff` and `no-store`. The router's own replies (a 503 when the
+//! upstream cannot be reached) do, and are sanitised like any undeclared error.
 
 pub mod config;
 pub mod decide;

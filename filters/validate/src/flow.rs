@@ -16,7 +16,6 @@ use palisade_shared::path::CanonicalPath;
 pub const MAX_VIOLATIONS: usize = 20;
 
 /// Allow reasons, recorded in the decision for audit.
-pub const NO_OPERATION: &str = "no_operation";
 pub const NO_BODY: &str = "no_body";
 pub const VALID_BODY: &str = "valid_body";
 pub const BODY_NOT_VALIDATED: &str = "body_not_validated";
@@ -55,8 +54,9 @@ fn refuse(refusal: Refusal) -> HeadVerdict {
 pub fn judge_head(settings: &Settings, head: &RequestHead) -> HeadVerdict {
     let operation = match find_operation(settings, head) {
         Ok(Some(operation)) => operation,
-        // An unknown path or method is authz's to answer (404/405); no contract applies.
-        Ok(None) => return HeadVerdict::Decided(Verdict::Allow(NO_OPERATION)),
+        // Deny by default: with authz in front this is not reached (authz answers 404/405
+        // first); without it, a request the contract does not declare must not pass unchecked.
+        Ok(None) => return refuse(Refusal::UnknownOperation),
         Err(refusal) => return refuse(refusal),
     };
     let length = match head.content_length() {

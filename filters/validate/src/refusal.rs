@@ -11,6 +11,8 @@ use palisade_shared::problem::{Problem, Violation};
 pub enum Refusal {
     /// The path fails canonicalisation.
     InvalidPath(PathError),
+    /// No operation of the contract has this method and path: deny by default.
+    UnknownOperation,
     /// A body was sent to an operation that declares none.
     UnexpectedBody,
     /// The operation requires a body and none came.
@@ -47,6 +49,7 @@ impl Refusal {
     pub fn kind(&self) -> &'static str {
         match self {
             Refusal::InvalidPath(_) => "invalid-path",
+            Refusal::UnknownOperation => "not-found",
             Refusal::UnexpectedBody => "unexpected-body",
             Refusal::MissingBody => "missing-body",
             Refusal::UnsupportedMediaType { .. } => "unsupported-media-type",
@@ -86,6 +89,7 @@ impl Refusal {
     pub fn metric(&self) -> &'static str {
         match self {
             Refusal::InvalidPath(_) => "palisade_validate_denied_invalid_path_total",
+            Refusal::UnknownOperation => "palisade_validate_denied_unknown_operation_total",
             Refusal::UnexpectedBody => "palisade_validate_denied_unexpected_body_total",
             Refusal::MissingBody => "palisade_validate_denied_missing_body_total",
             Refusal::UnsupportedMediaType { .. } => "palisade_validate_denied_media_type_total",
@@ -109,6 +113,8 @@ impl Refusal {
             Refusal::InvalidPath(error) => {
                 Problem::new(400, kind, "Invalid request path").with_detail(error.reason())
             }
+            Refusal::UnknownOperation => Problem::new(404, kind, "Not found")
+                .with_detail("the API contract declares no such operation"),
             Refusal::UnexpectedBody => Problem::new(400, kind, "Unexpected request body")
                 .with_detail("this operation takes no request body"),
             Refusal::MissingBody => Problem::new(400, kind, "Missing request body")
@@ -154,10 +160,11 @@ impl Refusal {
 }
 
 /// Every counter this filter defines.
-pub const METRICS: [&str; 12] = [
+pub const METRICS: [&str; 13] = [
     "palisade_validate_allowed_total",
     "palisade_validate_denied_total",
     "palisade_validate_denied_invalid_path_total",
+    "palisade_validate_denied_unknown_operation_total",
     "palisade_validate_denied_unexpected_body_total",
     "palisade_validate_denied_missing_body_total",
     "palisade_validate_denied_media_type_total",

@@ -20,6 +20,20 @@ pub enum Traffic {
     Batch(usize),
 }
 
+/// The demo document with batches of up to `max_items` transfers (the demo allows 100), for
+/// large-body scenarios.
+pub fn document_for_batches_of(max_items: usize) -> serde_json::Value {
+    let path = crate::paths::repo_root().join("schemas/demo-api.openapi.json");
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut document: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    if let Some(schema) = document.pointer_mut(
+        "/paths/~1transfers~1batch/post/requestBody/content/application~1json/schema/properties/transfers",
+    ) {
+        schema["maxItems"] = json!(max_items);
+    }
+    document
+}
+
 /// A valid `POST /transfers/batch` body of `count` transfers.
 pub fn batch_body(count: usize) -> serde_json::Value {
     let transfer = json!({"from": "a1", "to": "a2", "amount": 12.5, "currency": "EUR"});

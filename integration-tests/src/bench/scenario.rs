@@ -126,7 +126,11 @@ impl Scenario {
             Filter::Authz,
             json!({"rate_limits": Value::Null, "max_concurrent_per_principal": Value::Null}),
         );
-        builder = builder.patch(Filter::Validate, json!({"max_body_bytes": 131072}));
+        builder = builder.patch(
+            Filter::Validate,
+            json!({"max_body_bytes": 131072, "json": {"max_array_items": 2000},
+                   "openapi": super::document_for_batches_of(2000)}),
+        );
         let stack = builder.start()?;
         let token = stack.token("demo-client")?;
         wait_until_allowed(&stack, &token)?;

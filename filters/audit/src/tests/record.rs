@@ -182,3 +182,42 @@ fn malformed_principal_record_is_written_as_null() {
     let host = envoy_request("/accounts", 200).with_property(&["palisade.principal"], b"{oops");
     assert_eq!(read(&host, &Config::default()).principal, None);
 }
+
+#[test]
+fn request_envoy_refused_before_any_stage_is_denied_by_envoy() {
+    let host = envoy_request("/accounts/a1%00", 400)
+        .with_property(&["response", "code_details"], b"path_normalization_failed");
+    let (record, _) = logged(&host);
+    assert_eq!(
+        (record["outcome"].as_str(), record["denied_by"].as_str()),
+        (Some("denied"), Some("envoy"))
+    );
+    for stage in ["authn", "authz", "validate", "output"] {
+        assert_eq!(record["decisions"][stage], Value::Null, "{stage}");
+    }
+}
+
+#[test]
+fn upstream_error_after_every_stage_allowed_is_allowed() {
+    let host = envoy_request("/accounts/a1", 500)
+        .with_property(&["response", "code_details"], b"via_upstream");
+    for stage in ["authn", "authz", "validate"] {
+        Decision::allow("ok").store(&host, stage).unwrap();
+    }
+    Decision::allow("error-sanitised")
+        .store(&host, "output")
+        .unwrap();
+    let (record, _) = logged(&host);
+    assert_eq!(
+        (record["outcome"].as_str(), &record["denied_by"]),
+        (Some("allowed"), &Value::Null)
+    );
+}
+
+#[test]
+fn path_parameters_are_reduced_to_a_bare_semicolon() {
+    let host = envoy_request("/accounts;jsessionid=sess-s3cr3t/a1?x=1", 400);
+    let (record, line) = logged(&host);
+    assert_eq!(record["path"], "/accounts;/a1");
+    assert!(!line.contains("sess-s3cr3t"), "{line}");
+}

@@ -352,7 +352,7 @@ fn locks_a_claimed_principal_out_across_sources() {
     let fixture = fixture(
         json!({}),
         json!({"failed_auth_throttle": {"max_failures": 2,
-                                                                       "per_source": false}}),
+                                                                       "per_source": false, "per_principal": true}}),
     );
     let forged = |sub: &str| {
         let claims = claims(json!({"sub": sub}));

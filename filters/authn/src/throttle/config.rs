@@ -23,10 +23,12 @@ pub struct RawThrottle {
     /// Whether failures are counted per client address. Default true.
     #[serde(default = "yes")]
     per_source: bool,
-    /// Whether failures are counted per claimed principal (a token's unverified issuer and
-    /// subject). Default true. Note that anyone can claim a principal, so this lets an attacker
-    /// lock a principal out: the price of stopping guessing against it (AC-7).
-    #[serde(default = "yes")]
+    /// Whether failures are also counted per claimed principal (a token's unverified issuer and
+    /// subject, an API key's or HMAC key's id). Default false: every credential Palisade takes
+    /// is unguessable (a signature, a secret of at least 256 bits), so counting per claimed
+    /// principal stops no guessing, while anyone can claim a principal and lock it out.
+    /// Turn it on only where that trade (AC-7) is wanted.
+    #[serde(default)]
     per_principal: bool,
     /// Shared-data slots per kind (sources, principals). Default 4096, 16 to 65536. When the
     /// probed slots are all busy, a key shares a slot, which only makes lockouts earlier.

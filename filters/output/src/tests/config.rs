@@ -87,3 +87,36 @@ fn refuses_pass_undeclared_responses_naming_no_operation() {
         .collect();
     assert_eq!(relaxed.len(), 2);
 }
+
+/// The field names serde lists when it refuses an unknown one.
+fn known_fields() -> Vec<String> {
+    let err = compile(json!({"openapi": demo_document(), "unknown": 1})).unwrap_err();
+    let list = err.reason.split("expected one of ").nth(1).unwrap();
+    let mut names: Vec<String> = list
+        .split(", ")
+        .map(|n| n.trim_matches('`').to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn json_schema_and_demo_configuration_use_exactly_the_fields_the_filter_reads() {
+    let schema: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../../schemas/output.config.schema.json"
+    ))
+    .unwrap();
+    let mut documented: Vec<String> = schema["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    documented.sort();
+    assert_eq!(documented, known_fields());
+
+    let demo = include_str!("../../../../envoy-configs/demo/output.json");
+    let mut demo: serde_json::Value = serde_json::from_str(demo).unwrap();
+    demo["openapi"] = demo_document();
+    compile(demo).unwrap();
+}

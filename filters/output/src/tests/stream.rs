@@ -133,6 +133,7 @@ fn responses_that_need_no_rewrite_pass_with_their_length() {
         ("GET", "/accounts/a1", "200", true, "no-body"),
         ("HEAD", "/accounts/a1", "200", true, "no-body"),
         ("GET", "/accounts/a1", "304", true, "no-body"),
+        ("GET", "/accounts/a1", "101", false, "informational"),
         ("GET", "/nowhere", "200", false, "no-operation"),
         ("GET", "/accounts/..%2f", "500", false, "no-operation"),
     ];

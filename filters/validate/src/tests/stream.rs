@@ -99,7 +99,7 @@ fn operations_without_a_request_body_take_none() {
 }
 
 #[test]
-fn unknown_operations_are_left_to_authz_and_bad_paths_refused() {
+fn unknown_operations_are_refused_by_default_and_bad_paths_too() {
     let settings = demo();
     for (method, path) in [
         ("GET", "/nowhere"),
@@ -117,10 +117,10 @@ fn unknown_operations_are_left_to_authz_and_bad_paths_refused() {
         );
         assert_eq!(
             seen.decision(),
-            Decision::allow("no_operation"),
+            Decision::deny("not-found", 404),
             "{method} {path}"
         );
-        assert_eq!(seen.steps, [Step::Continue]);
+        assert_eq!(seen.steps, [Step::Stop]);
     }
     let seen = send(
         &settings,
@@ -247,9 +247,9 @@ fn the_operation_authz_matched_is_the_one_validated() {
     stream.on_request_body(&host, 2, true, &read);
     assert_eq!(host.sent().map(|s| s.status), Some(400));
 
-    // Without authz's match, validate's own (strict) lookup does not know the path.
+    // Without authz's match, validate's own (strict) lookup does not know the path: refused.
     let seen = send(&settings, &headers, &[b"{}"]);
-    assert_eq!(seen.decision(), Decision::allow("no_operation"));
+    assert_eq!(seen.decision(), Decision::deny("not-found", 404));
     // An operation this inventory lacks falls back to the own lookup too.
     let host = FakeHost::with_request_headers(&headers).with_property(
         &["palisade.operation"],
@@ -258,7 +258,9 @@ fn the_operation_authz_matched_is_the_one_validated() {
     let reaction = Stream::new(Some(settings)).on_request_headers(&host, false);
     assert_eq!(
         reaction.settled.map(|s| s.verdict),
-        Some(crate::flow::Verdict::Allow("no_operation"))
+        Some(crate::flow::Verdict::Refuse(
+            crate::refusal::Refusal::UnknownOperation
+        ))
     );
 }
 
