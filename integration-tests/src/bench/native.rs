@@ -33,7 +33,8 @@ pub fn jwt_authn(cached: bool) -> String {
     )
 }
 
-/// Envoy's RBAC with the demo contract's operations and scopes, reading jwt_authn's payload.
+/// Envoy's RBAC with the demo contract's operations and scopes, reading jwt_authn's payload
+/// (RE2 matches the whole value, hence the `(.* )?` around a space-delimited scope).
 pub fn rbac() -> String {
     let operations = [
         ("health", "GET", "^/health$", None),
@@ -41,13 +42,13 @@ pub fn rbac() -> String {
         (
             "get-account",
             "GET",
-            "^/accounts/[a-z0-9-]{1,36}$",
+            "^/accounts/[a-z0-9-]+$",
             Some("accounts:read"),
         ),
         (
             "close-account",
             "DELETE",
-            "^/accounts/[a-z0-9-]{1,36}$",
+            "^/accounts/[a-z0-9-]+$",
             Some("accounts:admin"),
         ),
         (
@@ -83,7 +84,7 @@ pub fn rbac() -> String {
                 r#"                    - metadata:
                         filter: envoy.filters.http.jwt_authn
                         path: [ {{ key: jwt_payload }}, {{ key: scope }} ]
-                        value: {{ string_match: {{ safe_regex: {{ regex: "(^| ){scope}( |$)" }} }} }}
+                        value: {{ string_match: {{ safe_regex: {{ regex: "(.* )?{scope}( .*)?" }} }} }}
 "#
             )),
         }
