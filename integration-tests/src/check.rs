@@ -46,9 +46,10 @@ pub fn assert_config_refused(filter: Filter, patch: Value, field: &str) {
         "expected one refusal line in {}",
         refusal.log
     );
+    let named = format!("`{field}`");
     assert!(
-        lines.iter().any(|line| line.contains(field)),
-        "the refusal does not name {field}: {lines:?}"
+        lines.iter().any(|line| line.contains(&named)),
+        "the refusal does not name {named}: {lines:?}"
     );
 }
 

@@ -154,18 +154,6 @@ fn bad_configuration_stops_envoy_naming_the_field() {
         ),
     ];
     for (patch, field) in table {
-        let refusal = Stack::builder()
-            .filters(&[Filter::Output])
-            .patch(Filter::Output, patch)
-            .start_expecting_refusal()
-            .unwrap();
-
-        assert_eq!(refusal.exit_code, Some(1), "{field}");
-        let line = refusal
-            .log
-            .lines()
-            .find(|line| line.contains("palisade.output: invalid configuration"))
-            .unwrap_or_else(|| panic!("no refusal line for {field}: {}", refusal.log));
-        assert!(line.contains(&format!("`{field}`")), "{line}");
+        palisade_integration_tests::check::assert_config_refused(Filter::Output, patch, field);
     }
 }

@@ -329,18 +329,6 @@ fn bad_configurations_stop_envoy_with_the_field_named() {
         ),
     ];
     for (patch, field) in cases {
-        let refusal = Stack::builder()
-            .filters(&[Filter::Validate])
-            .patch(Filter::Validate, patch)
-            .start_expecting_refusal()
-            .unwrap();
-
-        assert_eq!(refusal.exit_code, Some(1), "{field}");
-        let line = refusal
-            .log
-            .lines()
-            .find(|line| line.contains("palisade.validate: invalid configuration"))
-            .unwrap_or_else(|| panic!("no refusal line for {field}: {}", refusal.log));
-        assert!(line.contains(&format!("`{field}`")), "{line}");
+        palisade_integration_tests::check::assert_config_refused(Filter::Validate, patch, field);
     }
 }

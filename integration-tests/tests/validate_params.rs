@@ -469,18 +469,6 @@ fn a_contract_that_does_not_load_stops_envoy_naming_file_and_place() {
         ),
     ];
     for (patch, field) in cases {
-        let refusal = Stack::builder()
-            .filters(&[Filter::Validate])
-            .patch(Filter::Validate, patch)
-            .start_expecting_refusal()
-            .unwrap();
-
-        assert_eq!(refusal.exit_code, Some(1), "{field}");
-        let line = refusal
-            .log
-            .lines()
-            .find(|line| line.contains("palisade.validate: invalid configuration"))
-            .unwrap_or_else(|| panic!("no refusal line for {field}: {}", refusal.log));
-        assert!(line.contains(&format!("`{field}`")), "{line}");
+        palisade_integration_tests::check::assert_config_refused(Filter::Validate, patch, field);
     }
 }
