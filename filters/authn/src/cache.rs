@@ -26,6 +26,9 @@ pub struct TokenCache {
     capacity: usize,
     entries: HashMap<TokenKey, Verified>,
     order: VecDeque<TokenKey>,
+    /// The principal last handed on and its filter-state encoding, so that a client repeating
+    /// its token is serialised once, not on every request.
+    last_encoded: Option<(Rc<Principal>, Rc<[u8]>)>,
 }
 
 /// The cache key of `token`.
@@ -40,7 +43,23 @@ impl TokenCache {
             capacity,
             entries: HashMap::with_capacity(capacity.min(1024)),
             order: VecDeque::with_capacity(capacity.min(1024)),
+            last_encoded: None,
         }
+    }
+
+    /// The filter-state encoding of `principal` (JSON), remembered for the last principal:
+    /// principals are immutable behind their `Rc`, so the same `Rc` always encodes the same.
+    pub fn encoded(&mut self, principal: &Rc<Principal>) -> Rc<[u8]> {
+        if let Some((last, bytes)) = &self.last_encoded {
+            if Rc::ptr_eq(last, principal) {
+                return Rc::clone(bytes);
+            }
+        }
+        let bytes: Rc<[u8]> = serde_json::to_vec(principal.as_ref())
+            .unwrap_or_default()
+            .into();
+        self.last_encoded = Some((Rc::clone(principal), Rc::clone(&bytes)));
+        bytes
     }
 
     /// The remembered result, if the token is known and still accepted at `now`.
@@ -73,6 +92,7 @@ impl TokenCache {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.order.clear();
+        self.last_encoded = None;
     }
 
     pub fn len(&self) -> usize {
@@ -125,6 +145,19 @@ mod tests {
     #[test]
     fn keys_differ_for_tokens_that_differ_in_one_character() {
         assert_ne!(key("eyJ.a.b"), key("eyJ.a.c"));
+    }
+
+    #[test]
+    fn encodes_a_principal_once_and_as_it_would_store_itself() {
+        let mut cache = TokenCache::new(2);
+        let alice = verified(100).principal;
+        let first = cache.encoded(&alice);
+        assert_eq!(first.as_ref(), serde_json::to_vec(alice.as_ref()).unwrap());
+        assert!(Rc::ptr_eq(&first, &cache.encoded(&alice)));
+        let mut bob = Principal::anonymous();
+        bob.id = "bob".into();
+        let bob = cache.encoded(&Rc::new(bob));
+        assert_eq!(Principal::decode(&bob).unwrap().id, "bob");
     }
 
     #[test]

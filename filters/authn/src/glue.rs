@@ -22,7 +22,7 @@ use palisade_shared::shared_data::ProxySharedData;
 use poll::Poll;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::ContextType;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,6 +37,48 @@ struct Filter {
     counters: Counters,
     revocations: Revocations,
     shared: ProxySharedData,
+    debug: DebugGate,
+}
+
+/// Whether Envoy writes debug lines, asked once per [`DebugGate::REQUESTS`] requests instead
+/// of paying a log call (and a formatted line) on every request. A level changed at runtime
+/// thus takes effect within that many requests.
+#[derive(Default)]
+struct DebugGate {
+    enabled: Cell<bool>,
+    /// Requests left until the level is asked again; 0 asks on the next request.
+    left: Cell<u32>,
+}
+
+impl DebugGate {
+    const REQUESTS: u32 = 256;
+
+    fn enabled(&self) -> bool {
+        match self.left.get() {
+            0 => {
+                self.enabled.set(debug_logged());
+                self.left.set(Self::REQUESTS - 1);
+            }
+            left => self.left.set(left - 1),
+        }
+        self.enabled.get()
+    }
+}
+
+/// Whether the host's log level lets debug lines through (yes when it cannot say).
+#[cfg(target_arch = "wasm32")]
+fn debug_logged() -> bool {
+    proxy_wasm::hostcalls::get_log_level().map_or(true, |level| {
+        matches!(
+            level,
+            proxy_wasm::types::LogLevel::Trace | proxy_wasm::types::LogLevel::Debug
+        )
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn debug_logged() -> bool {
+    true
 }
 
 impl Filter {
@@ -50,6 +92,7 @@ impl Filter {
             counters: Counters::define(&names),
             revocations: Revocations::default(),
             shared: ProxySharedData,
+            debug: DebugGate::default(),
             config,
         }
     }

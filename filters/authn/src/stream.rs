@@ -10,12 +10,15 @@ use crate::config::Config;
 use crate::credential::sources;
 use crate::decide::{Authenticator, RequestFacts, Verdict};
 use crate::mechanisms::apikey;
+use crate::mtls::peer;
 use crate::mechanisms::hmac_request::body::BodyPlan;
 use crate::refusal::Refusal;
 use crate::throttle;
 use palisade_shared::decision::Decision;
 use palisade_shared::host::{HeaderMap, Host, HostError};
-use palisade_shared::principal::Principal;
+use palisade_shared::principal::{self, Principal};
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
 /// Filter-state stage name of this filter's decisions.
@@ -23,6 +26,8 @@ pub const STAGE: &str = "authn";
 pub const SUBJECT_HEADER: &str = "x-palisade-subject";
 pub const CLIENT_ID_HEADER: &str = "x-palisade-client-id";
 pub const SCOPES_HEADER: &str = "x-palisade-scopes";
+/// Filter-state key of this filter's decision (`palisade.decision.authn`).
+const DECISION_PROPERTY: &str = "palisade.decision.authn";
 
 /// What happened, for the glue's counters and log line.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,30 +52,45 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let source = client_address(host, authenticator);
-    let peer = crate::mtls::peer::read(host);
-    let facts = RequestFacts {
+    // The connection's certificate is read up front only when mTLS is configured; otherwise
+    // only a certificate-bound token needs it (see `needs_certificate`).
+    let early_peer = authenticator.config.mtls.is_some().then(|| peer::read(host));
+    let late_peer;
+    let mut facts = RequestFacts {
         source: source.as_deref(),
-        peer: Some(&peer),
+        peer: early_peer.as_ref(),
         ..RequestFacts::from_headers(&headers)
     };
-    let verdict = authenticator.decide(&facts, now);
+    let mut verdict = authenticator.decide(&facts, now);
+    if early_peer.is_none() && needs_certificate(&verdict) {
+        late_peer = peer::read(host);
+        // Without a client certificate the refusal stands as it is.
+        if late_peer.mtls {
+            facts.peer = Some(&late_peer);
+            verdict = authenticator.decide(&facts, now);
+        }
+    }
+    let admit = |principal: &Principal, encoded: &[u8], reason: &'static str| {
+        admit(host, authenticator, &facts, principal, encoded, reason)
+    };
     let admitted = match &verdict {
         Verdict::Refused(refusal) => return refuse(host, authenticator, refusal.clone(), None),
-        Verdict::Anonymous => admit(
-            host,
-            authenticator,
-            &Principal::anonymous(),
-            "public_operation",
-        ),
-        Verdict::Authenticated { principal, .. } => {
-            admit(host, authenticator, principal, "bearer_token")
+        Verdict::Anonymous => {
+            let principal = Principal::anonymous();
+            admit(&principal, &encode(&principal), "public_operation")
         }
-        Verdict::ApiKey { principal, source } => admit(host, authenticator, principal, "api_key")
+        Verdict::Authenticated { principal, .. } => {
+            let encoded = authenticator.cache.borrow_mut().encoded(principal);
+            admit(principal, &encoded, "bearer_token")
+        }
+        Verdict::ApiKey { principal, source } => admit(principal, &encode(principal), "api_key")
             .and_then(|()| apikey::source::strip(host, authenticator.config, *source)),
         Verdict::Signed { principal, .. } => {
-            admit(host, authenticator, principal, "hmac_signature")
+            admit(principal, &encode(principal), "hmac_signature")
         }
-        Verdict::Service { principal } => admit(host, authenticator, principal, "mtls_identity"),
+        Verdict::Service { principal } => {
+            admit(principal, &encode(principal), "mtls_identity")
+        }
     };
     let admitted =
         admitted.and_then(|()| crate::binding::strip(host, authenticator.config, &facts));
@@ -110,11 +130,16 @@ fn refuse(
     }
 }
 
+/// Forwards the verified identity, removes what the client must not hand the upstream, and
+/// hands the principal and the decision on. Client-sent headers are removed only when the
+/// header list read at the start shows them: one host call fewer for each one that is absent.
 fn admit(
     host: &dyn Host,
     authenticator: &Authenticator<'_>,
+    request: &RequestFacts<'_>,
     principal: &Principal,
-    reason: &str,
+    encoded: &[u8],
+    reason: &'static str,
 ) -> Result<(), HostError> {
     let config = authenticator.config;
     let forwarded = config.forward_identity_headers && !principal.id.is_empty();
@@ -129,7 +154,7 @@ fn admit(
     ];
     for (name, value) in identity {
         let value = value.filter(|v| forwarded && is_header_safe(v));
-        host.set_header(HeaderMap::Request, name, value)?;
+        replace_or_remove(host, request, name, value)?;
     }
     for header in &config.claim_headers {
         let value = principal
@@ -137,14 +162,58 @@ fn admit(
             .get(&header.claim)
             .and_then(forward::header_value);
         let value = value.filter(|v| forwarded && is_header_safe(v));
-        host.set_header(HeaderMap::Request, &header.header, value.as_deref())?;
+        replace_or_remove(host, request, &header.header, value.as_deref())?;
     }
     if !principal.id.is_empty() && !config.forward_token {
-        host.set_header(HeaderMap::Request, "authorization", None)?;
-        remove_token_sources(host, config)?;
+        replace_or_remove(host, request, "authorization", None)?;
+        remove_token_sources(host, config, request)?;
     }
-    principal.store(host)?;
-    Decision::allow(reason).store(host, STAGE)
+    host.set_property(&[principal::PROPERTY], encoded)?;
+    host.set_property(&[DECISION_PROPERTY], &allowed(reason))
+}
+
+/// Sets header `name` to `value`, or removes it when `value` is `None` and the request has it.
+fn replace_or_remove(
+    host: &dyn Host,
+    request: &RequestFacts<'_>,
+    name: &str,
+    value: Option<&str>,
+) -> Result<(), HostError> {
+    if value.is_none() && !has_header(request, name) {
+        return Ok(());
+    }
+    host.set_header(HeaderMap::Request, name, value)
+}
+
+/// Whether the request headers read at the start hold `name` (names compared as Envoy does,
+/// without regard to case).
+fn has_header(request: &RequestFacts<'_>, name: &str) -> bool {
+    request
+        .headers
+        .iter()
+        .any(|(header, _)| header.eq_ignore_ascii_case(name))
+}
+
+/// The filter-state encoding of a principal.
+fn encode(principal: &Principal) -> Vec<u8> {
+    serde_json::to_vec(principal).unwrap_or_default()
+}
+
+/// The encoded allow decision for `reason`, built once per reason and worker.
+fn allowed(reason: &'static str) -> Rc<[u8]> {
+    thread_local! {
+        static ALLOWED: RefCell<Vec<(&'static str, Rc<[u8]>)>> = const { RefCell::new(Vec::new()) };
+    }
+    ALLOWED.with_borrow_mut(|known| {
+        if let Some((_, bytes)) = known.iter().find(|(known, _)| *known == reason) {
+            return Rc::clone(bytes);
+        }
+        let bytes: Rc<[u8]> = serde_json::to_vec(&Decision::allow(reason))
+            .unwrap_or_default()
+            .into();
+        known.push((reason, Rc::clone(&bytes)));
+        bytes
+    })
 }
 
 /// The client's address without its port, read only when failed attempts are throttled.
@@ -155,28 +224,37 @@ fn client_address(host: &dyn Host, authenticator: &Authenticator<'_>) -> Option<
 }
 
 /// Removes the token's other carriers (named header, cookie, query parameter) before the
-/// upstream; other cookies and parameters stay.
-fn remove_token_sources(host: &dyn Host, config: &Config) -> Result<(), HostError> {
+/// upstream, working on the headers read at the start; other cookies and parameters stay.
+fn remove_token_sources(
+    host: &dyn Host,
+    config: &Config,
+    request: &RequestFacts<'_>,
+) -> Result<(), HostError> {
     let sources = &config.token_sources;
     if let Some(header) = &sources.header {
-        host.set_header(HeaderMap::Request, header, None)?;
+        replace_or_remove(host, request, header, None)?;
     }
     if let Some(cookie) = &sources.cookie {
-        let headers = host.headers(HeaderMap::Request)?;
-        if let Some(rest) = sources::without_cookie(&headers, cookie) {
+        if let Some(rest) = sources::without_cookie(request.headers, cookie) {
             host.set_header(HeaderMap::Request, "cookie", rest.as_deref())?;
         }
     }
     let Some(query) = &sources.query else {
         return Ok(());
     };
-    let target = host
-        .header(HeaderMap::Request, ":path")?
-        .unwrap_or_default();
-    match sources::without_parameter(&target, &query.parameter) {
+    let target = request.path.unwrap_or_default();
+    match sources::without_parameter(target, &query.parameter) {
         Some(stripped) => host.set_header(HeaderMap::Request, ":path", Some(&stripped)),
         None => Ok(()),
     }
+}
+
+/// Whether the verdict, reached without the connection's certificate, refused a certificate-
+/// bound token for want of one. Deciding again with the certificate repeats only steps that
+/// are idempotent for an accepted token: the cache hit or insert, the reset of its principal's
+/// failure count, the session it already holds.
+fn needs_certificate(verdict: &Verdict) -> bool {
+    *verdict == Verdict::Refused(Refusal::InvalidToken("certificate_binding_missing"))
 }
 
 /// Visible ASCII and spaces only: a claim must not smuggle line breaks into a header.

@@ -326,3 +326,9 @@ fn a_locked_out_client_gets_429_with_retry_after() {
         "urn:palisade:problem:authentication-throttled"
     );
 }
+
+#[test]
+fn the_decision_key_is_the_shared_one_for_this_stage() {
+    let expected = format!("{}{STAGE}", palisade_shared::decision::PROPERTY_PREFIX);
+    assert_eq!(DECISION_PROPERTY, expected);
+}

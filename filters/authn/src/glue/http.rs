@@ -40,39 +40,10 @@ impl AuthnStream {
     }
 
     fn record(&self, filter: &Filter, handled: &Handled) {
-        let counters = &filter.counters;
-        let message = match &handled.verdict {
-            Verdict::Refused(refusal) => {
-                counters.increment(metrics::DENIED);
-                counters.increment(&metrics::denied_for(refusal.reason()));
-                format!("decision=deny reason={}", refusal.reason())
-            }
-            Verdict::Anonymous => {
-                counters.increment(metrics::ALLOWED);
-                counters.increment(metrics::ANONYMOUS);
-                "decision=allow reason=public_operation".to_string()
-            }
-            Verdict::Authenticated { from_cache, .. } => {
-                counters.increment(metrics::ALLOWED);
-                if *from_cache {
-                    counters.increment(metrics::CACHE_HITS);
-                }
-                format!("decision=allow reason=bearer_token cached={from_cache}")
-            }
-            Verdict::ApiKey { .. } => {
-                counters.increment(metrics::ALLOWED);
-                counters.increment(metrics::ALLOWED_API_KEY);
-                "decision=allow reason=api_key".to_string()
-            }
-            // Counted once the body matched its digest (see `apply_body`).
-            Verdict::Signed { .. } => "decision=pending reason=hmac_signature".to_string(),
-            Verdict::Service { .. } => {
-                counters.increment(metrics::ALLOWED);
-                counters.increment(metrics::ALLOWED_MTLS);
-                "decision=allow reason=mtls_identity".to_string()
-            }
-        };
-        self.log(Level::Debug, &message);
+        count(filter, &handled.verdict);
+        if filter.debug.enabled() {
+            self.log(Level::Debug, &decision_line(&handled.verdict));
+        }
         if let Some(err) = &handled.host_error {
             self.log(Level::Warn, &err.to_string());
         }
@@ -82,6 +53,42 @@ impl AuthnStream {
                 &format!("signature check failed closed: {err:?}"),
             );
         }
+    }
+}
+
+/// Counts a verdict of the request-headers phase.
+fn count(filter: &Filter, verdict: &Verdict) {
+    let counters = &filter.counters;
+    let also = match verdict {
+        Verdict::Refused(refusal) => {
+            counters.increment(metrics::DENIED);
+            counters.increment(&metrics::denied_for(refusal.reason()));
+            return;
+        }
+        // Counted once the body matched its digest (see `apply_body`).
+        Verdict::Signed { .. } => return,
+        Verdict::Anonymous => Some(metrics::ANONYMOUS),
+        Verdict::Authenticated { from_cache, .. } => from_cache.then_some(metrics::CACHE_HITS),
+        Verdict::ApiKey { .. } => Some(metrics::ALLOWED_API_KEY),
+        Verdict::Service { .. } => Some(metrics::ALLOWED_MTLS),
+    };
+    counters.increment(metrics::ALLOWED);
+    if let Some(name) = also {
+        counters.increment(name);
+    }
+}
+
+/// The debug line of a verdict of the request-headers phase.
+fn decision_line(verdict: &Verdict) -> String {
+    match verdict {
+        Verdict::Refused(refusal) => format!("decision=deny reason={}", refusal.reason()),
+        Verdict::Anonymous => "decision=allow reason=public_operation".to_string(),
+        Verdict::Authenticated { from_cache, .. } => {
+            format!("decision=allow reason=bearer_token cached={from_cache}")
+        }
+        Verdict::ApiKey { .. } => "decision=allow reason=api_key".to_string(),
+        Verdict::Signed { .. } => "decision=pending reason=hmac_signature".to_string(),
+        Verdict::Service { .. } => "decision=allow reason=mtls_identity".to_string(),
     }
 }
 
