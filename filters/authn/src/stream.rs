@@ -10,8 +10,8 @@ use crate::config::Config;
 use crate::credential::sources;
 use crate::decide::{Authenticator, RequestFacts, Verdict};
 use crate::mechanisms::apikey;
-use crate::mtls::peer;
 use crate::mechanisms::hmac_request::body::BodyPlan;
+use crate::mtls::peer;
 use crate::refusal::Refusal;
 use crate::throttle;
 use palisade_shared::decision::Decision;
@@ -54,7 +54,11 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
     let source = client_address(host, authenticator);
     // The connection's certificate is read up front only when mTLS is configured; otherwise
     // only a certificate-bound token needs it (see `needs_certificate`).
-    let early_peer = authenticator.config.mtls.is_some().then(|| peer::read(host));
+    let early_peer = authenticator
+        .config
+        .mtls
+        .is_some()
+        .then(|| peer::read(host));
     let late_peer;
     let mut facts = RequestFacts {
         source: source.as_deref(),
@@ -85,12 +89,8 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         }
         Verdict::ApiKey { principal, source } => admit(principal, &encode(principal), "api_key")
             .and_then(|()| apikey::source::strip(host, authenticator.config, *source)),
-        Verdict::Signed { principal, .. } => {
-            admit(principal, &encode(principal), "hmac_signature")
-        }
-        Verdict::Service { principal } => {
-            admit(principal, &encode(principal), "mtls_identity")
-        }
+        Verdict::Signed { principal, .. } => admit(principal, &encode(principal), "hmac_signature"),
+        Verdict::Service { principal } => admit(principal, &encode(principal), "mtls_identity"),
     };
     let admitted =
         admitted.and_then(|()| crate::binding::strip(host, authenticator.config, &facts));
@@ -199,10 +199,13 @@ fn encode(principal: &Principal) -> Vec<u8> {
     serde_json::to_vec(principal).unwrap_or_default()
 }
 
+/// A reason and its encoded allow decision.
+type EncodedDecision = (&'static str, Rc<[u8]>);
+
 /// The encoded allow decision for `reason`, built once per reason and worker.
 fn allowed(reason: &'static str) -> Rc<[u8]> {
     thread_local! {
-        static ALLOWED: RefCell<Vec<(&'static str, Rc<[u8]>)>> = const { RefCell::new(Vec::new()) };
+        static ALLOWED: RefCell<Vec<EncodedDecision>> = const { RefCell::new(Vec::new()) };
     }
     ALLOWED.with_borrow_mut(|known| {
         if let Some((_, bytes)) = known.iter().find(|(known, _)| *known == reason) {

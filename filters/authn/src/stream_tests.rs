@@ -28,6 +28,10 @@ fn config(extra: Value) -> Config {
 }
 
 fn run(config: &Config, headers: &[(&str, &str)]) -> (FakeHost, Handled) {
+    run_on(config, FakeHost::with_request_headers(headers))
+}
+
+fn run_on(config: &Config, host: FakeHost) -> (FakeHost, Handled) {
     let keys = KeyStore::new(1);
     keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
     let cache = RefCell::new(TokenCache::new(4));
@@ -41,7 +45,6 @@ fn run(config: &Config, headers: &[(&str, &str)]) -> (FakeHost, Handled) {
         shared: &shared,
         revocations: &revocations,
     };
-    let host = FakeHost::with_request_headers(headers);
     let handled = handle(&host, &authenticator);
     (host, handled)
 }
@@ -331,4 +334,32 @@ fn a_locked_out_client_gets_429_with_retry_after() {
 fn the_decision_key_is_the_shared_one_for_this_stage() {
     let expected = format!("{}{STAGE}", palisade_shared::decision::PROPERTY_PREFIX);
     assert_eq!(DECISION_PROPERTY, expected);
+}
+
+#[test]
+fn a_certificate_bound_token_is_checked_against_the_connection_without_mtls_configured() {
+    let digest = [0xc1u8; 32];
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let token = crate::binding::fixture::bound_token(json!({"x5t#S256": b64(digest)}));
+    let authorization = format!("Bearer {token}");
+    let headers = [
+        (":method", "GET"),
+        (":path", "/accounts"),
+        ("authorization", authorization.as_str()),
+    ];
+    let over_mtls = FakeHost::with_request_headers(&headers)
+        .with_property(&["connection", "mtls"], &[1])
+        .with_property(
+            &["connection", "sha256_peer_certificate_digest"],
+            hex.as_bytes(),
+        );
+    let (_, handled) = run_on(&config(json!({})), over_mtls);
+    assert!(handled.proceed, "{:?}", handled.verdict);
+    let plain =
+        FakeHost::with_request_headers(&headers).with_property(&["connection", "mtls"], &[0]);
+    let (_, handled) = run_on(&config(json!({})), plain);
+    assert_eq!(
+        handled.verdict,
+        Verdict::Refused(Refusal::InvalidToken("certificate_binding_missing"))
+    );
 }
