@@ -101,6 +101,7 @@ impl StackBuilder {
         let (envoy, ports) = envoy::start_ready(&self, &run_dir, api.port(), idp_port)?;
         Ok(Stack {
             ports,
+            workers: self.concurrency,
             envoy,
             idp,
             _api: api,
@@ -138,6 +139,7 @@ impl StackBuilder {
 /// tails of Envoy's and the IdP's logs and keeps the run folder.
 pub struct Stack {
     ports: Ports,
+    workers: u32,
     envoy: Process,
     idp: Process,
     _api: DemoApi,

@@ -12,6 +12,8 @@ use crate::process::poll_until;
 /// The marker the audit filter puts before each record's JSON in Envoy's log.
 const AUDIT_MARKER: &str = "palisade-audit ";
 const WAIT: Duration = Duration::from_secs(20);
+/// Longer than an authn worker's tick before it holds a key set (it polls shared data).
+const WORKER_TICK: Duration = Duration::from_millis(1500);
 
 /// A request as the demo API received it (header names lower-cased, duplicates kept).
 #[derive(Debug, Clone, PartialEq)]
@@ -113,13 +115,20 @@ impl Stack {
     }
 
     /// Authn fetches the JWKS on a timer after start: waits (bounded) until a request with a
-    /// valid token for `client` is no longer answered 503.
+    /// valid token for `client` is no longer answered 503, then until every worker has it.
     pub fn wait_for_authn(&self, client: &str) -> Result<(), HarnessError> {
         let token = self.token(client)?;
         poll_until("authn (JWKS fetched)", WAIT, || {
             let response = self.get("/accounts/a1", Some(&token))?;
             Ok(response.status != 503)
-        })
+        })?;
+        // One worker fetched the key set for all; the others take it from shared data on their
+        // next tick. Give them that tick without sending requests (tests count requests that
+        // reach authz against rate limits).
+        if self.workers > 1 {
+            std::thread::sleep(WORKER_TICK);
+        }
+        Ok(())
     }
 }
 
