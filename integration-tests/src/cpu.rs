@@ -20,7 +20,10 @@ pub fn stat_cpu(pid: u32) -> Result<Duration, HarnessError> {
 pub fn schedstat_cpu(pid: u32) -> Result<Duration, HarnessError> {
     let mut total = 0u64;
     for task in std::fs::read_dir(format!("/proc/{pid}/task"))? {
-        let schedstat = std::fs::read_to_string(task?.path().join("schedstat"))?;
+        // A thread may exit between the listing and the read: it no longer counts.
+        let Ok(schedstat) = std::fs::read_to_string(task?.path().join("schedstat")) else {
+            continue;
+        };
         total += parse_schedstat_ns(&schedstat)
             .ok_or_else(|| HarnessError::new(format!("cannot parse schedstat of {pid}")))?;
     }
