@@ -86,29 +86,26 @@ fn responses_without_a_declared_schema_keep_their_body_but_not_the_headers() {
     assert_security_headers(&missing);
 }
 
-/// closeAccount declares only 204: the demo API's 404 problem for an unknown account is an
-/// undeclared error body, so the client gets a generic problem of the same status instead.
+/// createTransfers declares only 201: the demo API's 400 problem for a body without transfers
+/// is an undeclared error body, so the client gets a generic problem of the same status.
 #[test]
 fn undeclared_error_bodies_are_replaced_by_a_generic_problem_of_the_same_status() {
     let stack = Stack::builder().filters(&[Filter::Output]).start().unwrap();
 
-    let response = stack
-        .send(&palisade_integration_tests::Request::new(
-            "DELETE",
-            "/accounts/nobody",
-        ))
-        .unwrap();
+    let request = palisade_integration_tests::Request::new("POST", "/transfers/batch")
+        .json(&serde_json::json!({"x": 1}));
+    let response = stack.send(&request).unwrap();
 
-    assert_eq!(response.status, 404, "{}", response.text());
+    assert_eq!(response.status, 400, "{}", response.text());
     assert_eq!(
         response.header("content-type"),
         Some("application/problem+json")
     );
     let problem = response.json().unwrap();
     assert_eq!(problem["type"], "urn:palisade:problem:upstream-error");
-    assert_eq!(problem["status"], 404);
+    assert_eq!(problem["status"], 400);
     assert!(
-        !response.text().contains("no such account"),
+        !response.text().contains("transfers array"),
         "the upstream's detail leaked: {}",
         response.text()
     );
