@@ -186,7 +186,7 @@ fn valid_transfer_is_booked_through_the_whole_chain() {
 #[test]
 fn oversized_bodies_get_413_by_length_and_while_chunked() {
     let stack = validate_only();
-    let oversized = format!(r#"{{"memo":"{}"}}"#, "x".repeat(70_000));
+    let oversized = format!(r#"{{"memo":"{}"}}"#, "x".repeat(300_000));
 
     let by_length = stack
         .send(&post(oversized.as_bytes(), "application/json"))
@@ -195,7 +195,7 @@ fn oversized_bodies_get_413_by_length_and_while_chunked() {
     let small_chunked = post_chunked(&stack, good_transfer().to_string().as_bytes());
 
     let body = assert_refused(&by_length, 413, "body-too-large");
-    assert_eq!(body["detail"], "the limit is 65536 bytes");
+    assert_eq!(body["detail"], "the limit is 262144 bytes");
     assert_refused(&while_chunked, 413, "body-too-large");
     assert_eq!(small_chunked.status, 201, "{}", small_chunked.text());
     let recorded = stack.recorded().unwrap();
@@ -280,7 +280,7 @@ fn holding_headers_keeps_refused_requests_from_the_upstream() {
         .patch(Filter::Validate, json!({"hold_request_headers": true}))
         .start()
         .unwrap();
-    let oversized = format!(r#"{{"memo":"{}"}}"#, "x".repeat(70_000));
+    let oversized = format!(r#"{{"memo":"{}"}}"#, "x".repeat(300_000));
 
     let valid = post_chunked(&stack, good_transfer().to_string().as_bytes());
     let invalid = stack

@@ -1,8 +1,8 @@
 //! WebSocket handshakes through the real Envoy (gRPC calls are in `validate_grpc.rs`).
 //!
 //! Envoy refuses every upgrade (403) unless the connection manager lists it in
-//! `upgrade_configs`; the demo template does not, so these tests add
-//! `upgrade_configs: [{ upgrade_type: websocket }]` at run time. Validate then checks the
+//! `upgrade_configs`; the demo template does, and one test takes it out to show Envoy's own
+//! refusal. Validate then checks the
 //! handshake before the upgrade: path, origin, version, key and subprotocol. The demo API
 //! answers no upgrade itself (404), so an accepted handshake shows as a request that reached it
 //! with its `Upgrade` header.
@@ -18,21 +18,24 @@
 use palisade_integration_tests::{paths, Filter, Request, Response, Stack};
 use serde_json::json;
 
-/// The demo template with WebSocket upgrades enabled on the connection manager.
+/// The demo template, which enables WebSocket upgrades on the connection manager.
 fn template_with_websocket_upgrades() -> String {
     let template =
         std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))
             .unwrap();
-    let anchor = "stat_prefix: palisade_demo\n";
-    let at = template.find(anchor).unwrap();
-    let line_start = template[..at].rfind('\n').unwrap() + 1;
-    let indent = " ".repeat(at - line_start);
-    let insert = at + anchor.len();
-    format!(
-        "{}{indent}upgrade_configs: [{{ upgrade_type: websocket }}]\n{}",
-        &template[..insert],
-        &template[insert..]
-    )
+    assert!(
+        template.contains(UPGRADES),
+        "the demo template no longer enables WebSockets"
+    );
+    template
+}
+
+/// The connection manager's WebSocket lines in the demo template.
+const UPGRADES: &str = "          upgrade_configs:\n          - upgrade_type: websocket\n";
+
+/// The demo template without WebSocket upgrades.
+fn template_without_websocket_upgrades() -> String {
+    template_with_websocket_upgrades().replace(UPGRADES, "")
 }
 
 fn websocket_stack(template: Option<&str>) -> Stack {
@@ -153,7 +156,7 @@ fn websocket_handshakes_are_checked_before_the_upgrade() {
 
 #[test]
 fn without_upgrade_configs_envoy_refuses_upgrades_itself() {
-    let stack = websocket_stack(None);
+    let stack = websocket_stack(Some(&template_without_websocket_upgrades()));
     let response = stack.send(&handshake(&[])).unwrap();
     assert_eq!(response.status, 403);
     assert!(response.body.is_empty(), "Envoy's own refusal, not ours");
