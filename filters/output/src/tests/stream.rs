@@ -168,7 +168,18 @@ fn responses_that_need_no_rewrite_pass_with_their_length() {
 
 #[test]
 fn operation_without_response_schemas_keeps_accept_encoding() {
-    let filter = filter(1000, true);
+    // The demo's closeAccount declares a 404 body; without it, no answer needs filtering.
+    let mut document = demo_document();
+    document["paths"]["/accounts/{accountId}"]["delete"]["responses"]
+        .as_object_mut()
+        .map(|responses| responses.remove("404"));
+    let filter = Filter::compile(Config {
+        openapi: document,
+        max_body_bytes: 1000,
+        security_headers: true,
+        pass_undeclared_responses: Vec::new(),
+    })
+    .unwrap();
     let host = exchange("DELETE", "/accounts/a1", &[(":status", "204")]);
     through_heads(&filter, &host, true);
     assert_eq!(

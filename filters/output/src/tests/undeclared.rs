@@ -58,9 +58,9 @@ fn undescribed_bodies_are_refused_from_the_head_by_status_class() {
         ("GET", "404", Some("text/html"), UpstreamError(404)),
         (
             "DELETE",
-            "404",
+            "409",
             Some("application/problem+json"),
-            UpstreamError(404),
+            UpstreamError(409),
         ),
         ("DELETE", "200", Some("application/json"), Undeclared),
     ];
