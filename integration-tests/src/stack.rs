@@ -190,6 +190,15 @@ impl Stack {
         idp::sign(self.ports.idp, request)
     }
 
+    /// A token the IdP signs with the claims it would issue `client`, `extra` merged over them.
+    pub fn sign_token_with(&self, client: &str, extra: &Value) -> Result<String, HarnessError> {
+        let mut claims = idp::standard_claims(self.ports.idp, client);
+        if let (Some(claims), Some(extra)) = (claims.as_object_mut(), extra.as_object()) {
+            claims.extend(extra.clone());
+        }
+        self.sign_token(&serde_json::json!({ "claims": claims }))
+    }
+
     /// Has the IdP add a fresh `alg` ("ES256" or "RS256") key that signs from now on;
     /// `retire` drops every older key from its JWKS. Returns the new kid.
     pub fn rotate_idp_key(&self, alg: &str, retire: bool) -> Result<String, HarnessError> {

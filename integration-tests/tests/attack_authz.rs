@@ -14,7 +14,7 @@
 )]
 
 use palisade_integration_tests::http::Connection;
-use palisade_integration_tests::{idp, Filter, RecordedRequest, Request, Response, Stack};
+use palisade_integration_tests::{Filter, RecordedRequest, Request, Response, Stack};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -57,11 +57,7 @@ fn authz_stack(patch: Value) -> Stack {
 
 /// A token the IdP signs for `client` with `extra` claims merged in.
 fn token_with(stack: &Stack, client: &str, extra: Value) -> String {
-    let mut claims = idp::standard_claims(stack.ports().idp, client);
-    for (name, value) in extra.as_object().unwrap() {
-        claims[name] = value.clone();
-    }
-    stack.sign_token(&json!({ "claims": claims })).unwrap()
+    stack.sign_token_with(client, &extra).unwrap()
 }
 
 /// Ownership on every demo operation, bound to the caller's `sub`.

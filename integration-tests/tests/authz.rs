@@ -12,7 +12,7 @@
 
 use palisade_integration_tests::check::{assert_config_refused, assert_problem, demo_template};
 use palisade_integration_tests::http::Connection;
-use palisade_integration_tests::{idp, paths, Filter, Request, Stack};
+use palisade_integration_tests::{paths, Filter, Request, Stack};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -29,11 +29,7 @@ fn authn_and_authz(patch: Value) -> Stack {
 
 /// A token the IdP signs for `client` with `extra` claims merged in.
 fn token_with(stack: &Stack, client: &str, extra: Value) -> String {
-    let mut claims = idp::standard_claims(stack.ports().idp, client);
-    for (name, value) in extra.as_object().unwrap() {
-        claims[name] = value.clone();
-    }
-    stack.sign_token(&json!({ "claims": claims })).unwrap()
+    stack.sign_token_with(client, &extra).unwrap()
 }
 
 /// The demo document with `change` applied to it, as a patch for a filter's `openapi` field.
