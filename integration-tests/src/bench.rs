@@ -8,7 +8,11 @@
 
 mod load;
 mod native;
+mod pinning;
 mod scenario;
+mod summary;
 
 pub use load::{batch_body, document_for_batches_of, load, Tally, Traffic};
+pub use pinning::Pinning;
 pub use scenario::{Scenario, SCENARIOS};
+pub use summary::Rounds;

@@ -460,6 +460,40 @@ fn a_claimed_principal_is_locked_out_and_sessions_are_limited_across_workers() {
 }
 
 #[test]
+fn a_locked_out_address_is_refused_by_every_worker() {
+    // The lockout is recorded in shared data with an index every worker reads on each
+    // credential; a worker that saw none of the failures must refuse the address too.
+    let stack = start(
+        json!({"failed_auth_throttle": {"max_failures": 3, "per_source": true, "lockout_seconds": 60}}),
+        2,
+    );
+    stack.wait_for_authn("demo-client").unwrap();
+    let token = stack.token("demo-client").unwrap();
+    for _ in 0..6 {
+        let response = stack.get("/accounts/a1", Some(&token)).unwrap();
+        assert_eq!(response.status, 200, "{}", response.text());
+    }
+    let kid = segment(&token, 0)["kid"].clone();
+    let claims = palisade_integration_tests::idp::standard_claims(stack.ports().idp, "demo-client");
+    let forged = stack
+        .sign_token(&json!({"claims": claims, "unpublished_alg": "ES256", "header": {"kid": kid}}))
+        .unwrap();
+    for _ in 0..3 {
+        let response = stack.get("/accounts/a1", Some(&forged)).unwrap();
+        assert_eq!(response.status, 401, "{}", response.text());
+    }
+    let before = worker_connections(&stack);
+    for _ in 0..12 {
+        let response = stack.get("/accounts/a1", Some(&token)).unwrap();
+        assert_eq!(response.status, 429, "{}", response.text());
+        let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=60).contains(&retry_after), "{retry_after}");
+    }
+    assert_both_workers_served(&stack, &before);
+    assert_eq!(counter(&stack, "denied_throttled"), 12);
+}
+
+#[test]
 fn bad_jwt_configurations_stop_envoy_naming_the_field() {
     let short_secret = json!({"providers": [{"name": "x", "issuer": "https://x.test", "audiences": ["a"],
         "algorithms": ["HS256"], "hmac_keys": [{"kid": "k", "alg": "HS256", "secret": "c2hvcnQ"}]}]});

@@ -9,9 +9,8 @@
 
 mod checks;
 
-use crate::cache;
 use crate::credential::sources::Found;
-use crate::decide::{Authenticator, RequestFacts, Verdict};
+use crate::decide::{Authenticator, ClientAddress, RequestFacts, Verdict};
 use crate::refusal::Refusal;
 use crate::throttle::{Subject, Throttle};
 use crate::token;
@@ -44,8 +43,7 @@ impl Authenticator<'_> {
         path: &CanonicalPath,
         now: u64,
     ) -> Verdict {
-        let source = request.source.map(Subject::Source);
-        if let Some(refusal) = source.and_then(|source| self.locked_out(&source, now)) {
+        if let Some(refusal) = self.source_locked_out(request, now) {
             return Verdict::Refused(refusal);
         }
         match self.authenticate(found, request, path, now) {
@@ -57,7 +55,7 @@ impl Authenticator<'_> {
                 }
             }
             Err(failure) => {
-                self.count_failure(source, &failure, now);
+                self.count_failure(&request.source, &failure, now);
                 Verdict::Refused(failure.refusal)
             }
         }
@@ -71,7 +69,7 @@ impl Authenticator<'_> {
         now: u64,
     ) -> Result<(Rc<Principal>, bool), Failure> {
         self.check_origin_operation(found, request, path)?;
-        let key = cache::key(&found.token);
+        let key = self.cache.borrow().key(&found.token);
         let hit = self.cache.borrow_mut().get(&key, now);
         if let Some(hit) = hit {
             self.check_cached_origin(found, &hit.principal)?;
@@ -96,6 +94,25 @@ impl Authenticator<'_> {
         Ok((principal, false))
     }
 
+    /// The lockout refusal of the request's address, when it is locked out. The address is
+    /// read only while some address is locked out.
+    pub(crate) fn source_locked_out(
+        &self,
+        request: &RequestFacts<'_>,
+        now: u64,
+    ) -> Option<Refusal> {
+        let config = self.config.throttle.as_ref()?;
+        let throttle = Throttle {
+            store: self.shared,
+            config,
+        };
+        if !throttle.sources_may_be_locked(now * 1000).ok()? {
+            return None;
+        }
+        let source = request.source.get()?;
+        self.locked_out(&Subject::Source(source), now)
+    }
+
     /// The lockout refusal of `subject`, when it is locked out.
     fn locked_out(&self, subject: &Subject<'_>, now: u64) -> Option<Refusal> {
         let config = self.config.throttle.as_ref()?;
@@ -109,7 +126,7 @@ impl Authenticator<'_> {
         })
     }
 
-    fn count_failure(&self, source: Option<Subject<'_>>, failure: &Failure, now: u64) {
+    fn count_failure(&self, source: &ClientAddress<'_>, failure: &Failure, now: u64) {
         let Some(config) = self.config.throttle.as_ref() else {
             return;
         };
@@ -120,8 +137,9 @@ impl Authenticator<'_> {
             store: self.shared,
             config,
         };
+        let source = config.per_source.then(|| source.get()).flatten();
         let claimed = failure.claimed.as_deref().map(Subject::Principal);
-        for subject in [source, claimed].into_iter().flatten() {
+        for subject in [source.map(Subject::Source), claimed].into_iter().flatten() {
             // Limitation: a shared-data failure leaves this attempt uncounted (logged nowhere
             // but in the host's own log); refusing every request instead would be worse.
             let _ = throttle.failed(&subject, now * 1000);

@@ -62,10 +62,12 @@ pub fn read<'a>(values: &[&'a str]) -> Result<Credential<'a>, Refusal> {
 /// `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`
 pub(crate) fn is_b64token(token: &str) -> bool {
     let body = token.trim_end_matches('=');
+    // A match per byte, not a search of the punctuation list: this runs over every token of
+    // every request.
     !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+        && body.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/')
+        })
 }
 
 #[cfg(test)]
@@ -100,6 +102,23 @@ mod tests {
         assert_eq!(read(&[signed]), Ok(Credential::Signed("keyId=k, nonce=n")));
         let joined = Err(Refusal::InvalidRequest("repeated_authorization"));
         assert_eq!(read(&["ApiKey a,ApiKey b"]), joined);
+    }
+
+    #[test]
+    fn the_token_alphabet_is_exactly_rfc_6750s() {
+        for byte in 0..=255u8 {
+            let listed = byte.is_ascii_alphanumeric() || b"-._~+/".contains(&byte);
+            let token = format!("a{}", char::from(byte));
+            // Non-ASCII bytes cannot stand alone in a &str: they are never token bytes.
+            if byte.is_ascii() {
+                assert_eq!(is_b64token(&token), listed || byte == b'=', "{byte:#04x}");
+            } else {
+                assert!(!listed);
+            }
+        }
+        assert!(is_b64token("a=="));
+        assert!(!is_b64token("=a"));
+        assert!(!is_b64token("é"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use palisade_shared::openapi::{Lookup, Security};
 use palisade_shared::path::CanonicalPath;
 use palisade_shared::principal::Principal;
 use palisade_shared::shared_data::SharedData;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// What the filter read from the request headers.
@@ -27,8 +27,8 @@ pub struct RequestFacts<'a> {
     pub authorization: Vec<&'a str>,
     /// Every request header, for token sources other than `Authorization`.
     pub headers: &'a [(String, String)],
-    /// The client's address without port, when failed attempts are throttled.
-    pub source: Option<&'a str>,
+    /// The client's address without port, read when a throttle decision needs it.
+    pub source: ClientAddress<'a>,
     /// The connection's client certificate facts (`None` only in tests that do not set them).
     pub peer: Option<&'a PeerFacts>,
 }
@@ -51,6 +51,60 @@ impl<'a> RequestFacts<'a> {
         facts
     }
 }
+
+/// The client's address, read from the host the first time a decision asks for it: reading
+/// it costs a host call, and an allowed request needs it only while some address is locked out.
+#[derive(Clone, Default)]
+pub struct ClientAddress<'a> {
+    read: Option<&'a dyn Fn() -> Option<String>>,
+    value: OnceCell<Option<String>>,
+}
+
+impl<'a> ClientAddress<'a> {
+    /// An address known up front (tests).
+    pub fn known(address: &str) -> Self {
+        ClientAddress {
+            read: None,
+            value: OnceCell::from(Some(address.to_string())),
+        }
+    }
+
+    /// An address `read` produces when first asked for.
+    pub fn lazy(read: &'a dyn Fn() -> Option<String>) -> Self {
+        ClientAddress {
+            read: Some(read),
+            value: OnceCell::new(),
+        }
+    }
+
+    pub fn get(&self) -> Option<&str> {
+        self.value
+            .get_or_init(|| self.read.and_then(|read| read()))
+            .as_deref()
+    }
+
+    /// Whether the address was read (or known) — for tests of what a decision costs.
+    pub fn was_read(&self) -> bool {
+        self.value.get().is_some()
+    }
+}
+
+impl std::fmt::Debug for ClientAddress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.value.get() {
+            Some(address) => write!(f, "ClientAddress({address:?})"),
+            None => f.write_str("ClientAddress(unread)"),
+        }
+    }
+}
+
+impl PartialEq for ClientAddress<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.value.get() == other.value.get()
+    }
+}
+
+impl Eq for ClientAddress<'_> {}
 
 /// The outcome for one request.
 #[derive(Debug, Clone, PartialEq)]

@@ -165,6 +165,9 @@ impl RootContext for AuthnRoot {
             // Before any request: shared data ignores CAS for keys that do not exist yet.
             hmac.replay.seed(&ProxySharedData);
         }
+        if config.throttle.is_some() {
+            crate::throttle::Throttle::seed(&ProxySharedData);
+        }
         let dpop = crate::dpop::DpopMode::Off;
         if config.providers.iter().any(|p| p.dpop != dpop) {
             // The same holds for the DPoP proofs' `jti` cache.

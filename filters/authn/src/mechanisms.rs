@@ -15,7 +15,7 @@ pub mod holder;
 mod lockout;
 
 use crate::credential::{sources, Credential};
-use crate::decide::{Authenticator, RequestFacts, Verdict};
+use crate::decide::{Authenticator, ClientAddress, RequestFacts, Verdict};
 use crate::refusal::Refusal;
 use crate::throttle::Subject;
 use apikey::source::{self, FoundKey};
@@ -60,10 +60,10 @@ impl Authenticator<'_> {
         if let Err(refusal) = self.no_token_elsewhere(request, credential) {
             return Some(Verdict::Refused(refusal));
         }
-        let source = request.source.map(Subject::Source);
-        if let Some(refusal) = self.key_lockout(source.as_ref(), now) {
+        if let Some(refusal) = self.source_locked_out(request, now) {
             return Some(Verdict::Refused(refusal));
         }
+        let source = &request.source;
         Some(match offered {
             Offered::ApiKey(keys, found) => self.api_key_verdict(keys, found, source, now),
             Offered::Signed(hmac, parameters) => {
@@ -115,7 +115,7 @@ impl Authenticator<'_> {
         &self,
         keys: &ApiKeys,
         found: FoundKey<'_>,
-        source: Option<Subject<'_>>,
+        source: &ClientAddress<'_>,
         now: u64,
     ) -> Verdict {
         let claimed = apikey::format::id_of(&found.key).map(|id| format!("api_key\u{0}{id}"));
@@ -133,7 +133,7 @@ impl Authenticator<'_> {
             }
             Err(refusal) => {
                 if refusal.is_failed_attempt() {
-                    self.count_key_failure(&[source, claimed], now);
+                    self.count_key_failure(&[source_subject(source), claimed], now);
                 }
                 Verdict::Refused(Refusal::ApiKey(refusal))
             }
@@ -145,13 +145,13 @@ impl Authenticator<'_> {
         hmac: &HmacKeys,
         parameters: &str,
         request: &SignedRequest<'_>,
-        source: Option<Subject<'_>>,
+        source: &ClientAddress<'_>,
         now: u64,
     ) -> Verdict {
         let parameters = match authorization::parse(parameters) {
             Ok(parameters) => parameters,
             Err(err) => {
-                self.count_key_failure(&[source], now);
+                self.count_key_failure(&[source_subject(source)], now);
                 return Verdict::Refused(Refusal::Signature(err.refusal()));
             }
         };
@@ -171,12 +171,17 @@ impl Authenticator<'_> {
             }
             Err(refusal) => {
                 if refusal.is_failed_attempt() {
-                    self.count_key_failure(&[source, claimed], now);
+                    self.count_key_failure(&[source_subject(source), claimed], now);
                 }
                 Verdict::Refused(Refusal::Signature(refusal))
             }
         }
     }
+}
+
+/// The request's address as a throttle subject (read from the host now, if not yet).
+fn source_subject<'a>(source: &'a ClientAddress<'_>) -> Option<Subject<'a>> {
+    source.get().map(Subject::Source)
 }
 
 /// What the body of a verified signed request is checked against.

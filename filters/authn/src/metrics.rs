@@ -5,7 +5,9 @@ use crate::refusal::REASONS;
 pub const ALLOWED: &str = "palisade_authn_allowed_total";
 pub const DENIED: &str = "palisade_authn_denied_total";
 pub const ANONYMOUS: &str = "palisade_authn_anonymous_total";
-pub const CACHE_HITS: &str = "palisade_authn_cache_hits_total";
+/// Bearer tokens verified in full: the cache misses that passed. Counting misses rather than
+/// hits keeps the common request at one counter (each is a host call).
+pub const TOKENS_VERIFIED: &str = "palisade_authn_tokens_verified_total";
 pub const JWKS_FETCH_OK: &str = "palisade_authn_jwks_fetch_ok_total";
 pub const JWKS_FETCH_FAILED: &str = "palisade_authn_jwks_fetch_failed_total";
 pub const REVOCATION_FETCH_OK: &str = "palisade_authn_revocation_fetch_ok_total";
@@ -25,7 +27,7 @@ pub fn names() -> Vec<String> {
         ALLOWED,
         DENIED,
         ANONYMOUS,
-        CACHE_HITS,
+        TOKENS_VERIFIED,
         JWKS_FETCH_OK,
         JWKS_FETCH_FAILED,
         REVOCATION_FETCH_OK,

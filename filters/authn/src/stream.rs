@@ -8,7 +8,7 @@
 use crate::claims::forward;
 use crate::config::Config;
 use crate::credential::sources;
-use crate::decide::{Authenticator, RequestFacts, Verdict};
+use crate::decide::{Authenticator, ClientAddress, RequestFacts, Verdict};
 use crate::mechanisms::apikey;
 use crate::mechanisms::hmac_request::body::BodyPlan;
 use crate::mtls::peer;
@@ -51,7 +51,7 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         .now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
-    let source = client_address(host, authenticator);
+    let read_source = || client_address(host, authenticator);
     // The connection's certificate is read up front only when mTLS is configured; otherwise
     // only a certificate-bound token needs it (see `needs_certificate`).
     let early_peer = authenticator
@@ -61,7 +61,7 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
         .then(|| peer::read(host));
     let late_peer;
     let mut facts = RequestFacts {
-        source: source.as_deref(),
+        source: ClientAddress::lazy(&read_source),
         peer: early_peer.as_ref(),
         ..RequestFacts::from_headers(&headers)
     };

@@ -331,6 +331,56 @@ fn a_locked_out_client_gets_429_with_retry_after() {
 }
 
 #[test]
+fn the_client_address_is_read_only_while_some_address_is_locked_out() {
+    let config =
+        config(json!({"failed_auth_throttle": {"max_failures": 2, "lockout_seconds": 45}}));
+    let keys = KeyStore::new(1);
+    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
+    let cache = RefCell::new(TokenCache::new(4));
+    let shared = FakeSharedData::default();
+    let revocations = Revocations::default();
+    let authenticator = Authenticator {
+        config: &config,
+        keys: &keys,
+        cache: &cache,
+        verifier: &PureRustVerifier,
+        shared: &shared,
+        revocations: &revocations,
+    };
+    // (status, whether the address was read) of one request from `address`.
+    let request = |auth: &str, address: &str| {
+        let headers = [
+            (":method", "GET"),
+            (":path", "/accounts"),
+            ("authorization", auth),
+        ];
+        let host = FakeHost::with_request_headers(&headers)
+            .with_property(&["source", "address"], address.as_bytes());
+        let handled = handle(&host, &authenticator);
+        let read = host
+            .property_reads
+            .borrow()
+            .contains(&"source.address".into());
+        (handled.proceed, host.sent().map(|sent| sent.status), read)
+    };
+    let good = format!("Bearer {}", token());
+    let (guesser, honest) = ("10.0.0.8:1000", "10.0.0.9:2000");
+    assert_eq!(request(&good, honest), (true, None, false));
+    // A failure is counted against its address, so it reads it; no lockout yet.
+    assert_eq!(request("Bearer a.b.c", guesser), (false, Some(401), true));
+    assert_eq!(request(&good, honest), (true, None, false));
+    assert_eq!(request("Bearer a.b.c", guesser), (false, Some(401), true));
+    // From now on each credential's address is read: the guesser's is refused, even with a
+    // good token, the honest client's is not.
+    assert_eq!(request(&good, guesser), (false, Some(429), true));
+    assert_eq!(request(&good, honest), (true, None, true));
+    // Requests without a credential never concern the lockout.
+    let public = FakeHost::with_request_headers(&[(":method", "GET"), (":path", "/accounts")]);
+    handle(&public, &authenticator);
+    assert!(public.property_reads.borrow().is_empty());
+}
+
+#[test]
 fn the_decision_key_is_the_shared_one_for_this_stage() {
     let expected = format!("{}{STAGE}", palisade_shared::decision::PROPERTY_PREFIX);
     assert_eq!(DECISION_PROPERTY, expected);

@@ -3,7 +3,10 @@
 //! and `Retry-After` until the lockout ends. Each further lockout doubles, up to a maximum; a
 //! success resets the principal's count.
 //!
-//! Counters live in Envoy shared data (see [`slot`]), so every worker counts together. The
+//! Counters live in Envoy shared data (see [`slot`]), so every worker counts together. Next to
+//! them, one index per kind of subject holds the latest end of any lockout of that kind: while
+//! it lies in the past nobody is locked out, and an allowed request costs one small read
+//! instead of its address and its slot. The
 //! principal is what the request claims, not what was proven: for a token its unverified issuer
 //! and subject, which is exactly what a guesser varies. Shared data that cannot be read or
 //! written leaves requests unthrottled (logged by the caller) rather than refusing everyone.
@@ -27,11 +30,23 @@ pub enum Subject<'a> {
     Principal(&'a str),
 }
 
+const SOURCE_KIND: &str = "src";
+const PRINCIPAL_KIND: &str = "principal";
+
+/// The shared-data key of the lockout index of one kind of subject.
+fn index_key(kind: &str) -> String {
+    format!("palisade.authn.throttle.{kind}.locked_until")
+}
+
+fn decode_index(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
+}
+
 impl Subject<'_> {
     fn kind(&self) -> &'static str {
         match self {
-            Subject::Source(_) => "src",
-            Subject::Principal(_) => "principal",
+            Subject::Source(_) => SOURCE_KIND,
+            Subject::Principal(_) => PRINCIPAL_KIND,
         }
     }
 
@@ -56,9 +71,15 @@ impl Throttle<'_> {
         }
     }
 
+    /// Whether some client address may be locked out at `now` (Unix ms): only then is a
+    /// request's own address worth reading.
+    pub fn sources_may_be_locked(&self, now: u64) -> Result<bool, WriteError> {
+        Ok(self.config.per_source && self.lock_index(SOURCE_KIND)? > now)
+    }
+
     /// Seconds until `subject` may try again, when it is locked out at `now` (Unix ms).
     pub fn retry_after(&self, subject: &Subject<'_>, now: u64) -> Result<Option<u64>, WriteError> {
-        if !self.counts(subject) {
+        if !self.counts(subject) || self.lock_index(subject.kind())? <= now {
             return Ok(None);
         }
         let located = locate(self.store, self.config, subject.kind(), subject.key(), now)?;
@@ -72,9 +93,50 @@ impl Throttle<'_> {
             return Ok(None);
         }
         let lockout = self.update(subject, now, |counter, _| {
-            Some(record_failure(self.config, counter, now))
+            let seconds = record_failure(self.config, counter, now);
+            Some(seconds.map(|seconds| (seconds, counter.locked_until_ms)))
         })?;
-        Ok(lockout.flatten())
+        let Some((seconds, until)) = lockout.flatten() else {
+            return Ok(None);
+        };
+        // Until the index covers it, a lockout is not enforced: report its failure.
+        self.raise_lock_index(subject.kind(), until)?;
+        Ok(Some(seconds))
+    }
+
+    /// Writes an index of 0 for each kind that has none yet. Called before any request: shared
+    /// data ignores compare-and-set for a key that does not exist, so two workers creating an
+    /// index at once could otherwise lower it.
+    pub fn seed(store: &dyn SharedData) {
+        for kind in [SOURCE_KIND, PRINCIPAL_KIND] {
+            let key = index_key(kind);
+            if matches!(store.read(&key), Ok((None, None))) {
+                let _ = store.write(&key, &0u64.to_le_bytes(), None);
+            }
+        }
+    }
+
+    /// The latest lockout end (Unix ms) of subjects of `kind`; 0 when none was ever recorded.
+    fn lock_index(&self, kind: &str) -> Result<u64, WriteError> {
+        let (bytes, _) = self.store.read(&index_key(kind))?;
+        Ok(bytes.as_deref().and_then(decode_index).unwrap_or(0))
+    }
+
+    /// Raises the index of `kind` to `until` unless it already lies beyond.
+    fn raise_lock_index(&self, kind: &str, until: u64) -> Result<(), WriteError> {
+        let key = index_key(kind);
+        for _ in 0..CAS_ATTEMPTS {
+            let (bytes, cas) = self.store.read(&key)?;
+            if bytes.as_deref().and_then(decode_index).unwrap_or(0) >= until {
+                return Ok(());
+            }
+            match self.store.write(&key, &until.to_le_bytes(), cas) {
+                Ok(()) => return Ok(()),
+                Err(WriteError::CasMismatch) => continue,
+                Err(err) => return Err(err),
+            }
+        }
+        Err(WriteError::CasMismatch)
     }
 
     /// Forgets the failures and lockouts of `subject` after a success.

@@ -138,7 +138,8 @@ fn slots_stay_bounded_and_busy_slots_are_shared_not_reset() {
         let key = format!("10.1.{}.{}", n / 256, n % 256);
         let _ = throttle.failed(&Subject::Source(&key), 0);
     }
-    assert!(store.len() <= 16, "{}", store.len());
+    // The 16 slots and the index of source lockouts.
+    assert!(store.len() <= 16 + 1, "{}", store.len());
     // A success of a key that only shares a slot must not clear the other key's failures.
     for n in 0..500 {
         let key = format!("idp\u{0}user-{n}");
@@ -170,4 +171,67 @@ fn by_default_failures_are_counted_per_source_only() {
     let checked = crate::throttle::config::load(raw).unwrap();
     assert!(checked.per_source);
     assert!(!checked.per_principal);
+}
+
+#[test]
+fn the_index_says_whether_any_source_may_be_locked_out() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    assert_eq!(throttle.sources_may_be_locked(0), Ok(false));
+    let source = Subject::Source("10.0.0.1");
+    fail_times(&throttle, &source, 2, 1_000);
+    assert_eq!(
+        throttle.sources_may_be_locked(1_000),
+        Ok(false),
+        "failures below the maximum lock nobody out"
+    );
+    assert_eq!(throttle.failed(&source, 1_000), Ok(Some(30)));
+    assert_eq!(throttle.sources_may_be_locked(1_000), Ok(true));
+    assert_eq!(throttle.sources_may_be_locked(30_999), Ok(true));
+    assert_eq!(throttle.sources_may_be_locked(31_000), Ok(false));
+    assert_eq!(throttle.retry_after(&source, 31_000), Ok(None));
+    // A principal's lockout is indexed apart: it does not make addresses worth reading.
+    let principal = Subject::Principal("idp\u{0}alice");
+    fail_times(&throttle, &principal, 3, 40_000);
+    assert_eq!(throttle.retry_after(&principal, 40_000), Ok(Some(30)));
+    assert_eq!(throttle.sources_may_be_locked(40_000), Ok(false));
+}
+
+#[test]
+fn the_index_only_rises_and_covers_every_lockout() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let (early, late) = (Subject::Source("10.0.0.1"), Subject::Source("10.0.0.2"));
+    // `early` is locked out twice in a row: its second lockout doubles to 60 s.
+    fail_times(&throttle, &early, 3, 0);
+    assert_eq!(fail_times(&throttle, &early, 3, 30_000), Some(60));
+    // `late` is locked out later but for less time: the index keeps the later end.
+    assert_eq!(fail_times(&throttle, &late, 3, 40_000), Some(30));
+    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(90_000));
+    assert_eq!(throttle.retry_after(&early, 80_000), Ok(Some(10)));
+    assert_eq!(throttle.retry_after(&late, 80_000), Ok(None));
+}
+
+#[test]
+fn seeding_creates_missing_indexes_and_keeps_existing_ones() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    Throttle::seed(&store);
+    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(0));
+    assert_eq!(throttle.lock_index(PRINCIPAL_KIND), Ok(0));
+    fail_times(&throttle, &Subject::Source("10.0.0.1"), 3, 1_000);
+    Throttle::seed(&store);
+    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(31_000));
 }

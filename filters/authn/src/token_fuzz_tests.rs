@@ -145,7 +145,7 @@ fn mutated_tokens_never_panic_the_parser_or_the_decision() {
                 method: Some("GET"),
                 path: Some("/accounts"),
                 authorization: vec![authorization.as_str()],
-                source: Some("10.0.0.1"),
+                source: crate::decide::ClientAddress::known("10.0.0.1"),
                 ..RequestFacts::default()
             };
             let _ = authenticator.decide(&facts, NOW);

@@ -25,6 +25,11 @@ pub fn jwt_authn(cached: bool) -> String {
                     async_fetch: {{ fast_listener: false }}
                   forward: false
                   payload_in_metadata: jwt_payload
+                  # The identity Palisade authn forwards in the demo configuration.
+                  claim_to_headers:
+                  - {{ header_name: x-palisade-subject, claim_name: sub }}
+                  - {{ header_name: x-palisade-client-id, claim_name: client_id }}
+                  - {{ header_name: x-palisade-scopes, claim_name: scope }}
 {cache}              rules:
               - match: {{ prefix: "/health" }}
               - match: {{ prefix: "/" }}

@@ -33,6 +33,8 @@ pub struct FakeHost {
     pub request_headers: RefCell<Vec<(String, String)>>,
     pub response_headers: RefCell<Vec<(String, String)>>,
     pub properties: RefCell<BTreeMap<String, Vec<u8>>>,
+    /// Every property path read, dot-joined, in order (what a decision cost in host calls).
+    pub property_reads: RefCell<Vec<String>>,
     pub sent: RefCell<Option<SentResponse>>,
     pub unix_seconds: u64,
 }
@@ -106,7 +108,10 @@ impl Host for FakeHost {
     }
 
     fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-        Ok(self.properties.borrow().get(&path.join(".")).cloned())
+        let path = path.join(".");
+        let value = self.properties.borrow().get(&path).cloned();
+        self.property_reads.borrow_mut().push(path);
+        Ok(value)
     }
 
     fn set_property(&self, path: &[&str], value: &[u8]) -> Result<(), HostError> {

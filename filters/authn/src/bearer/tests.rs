@@ -76,7 +76,7 @@ impl Fixture {
         let facts = RequestFacts {
             method: Some("GET"),
             path: Some(path),
-            source: Some("10.0.0.1"),
+            source: crate::decide::ClientAddress::known("10.0.0.1"),
             ..RequestFacts::from_headers(&headers)
         };
         self.authenticator().decide(&facts, now)

@@ -88,7 +88,8 @@ pub fn find(
     if found.next().is_some() || other_authorization {
         return Err(Refusal::InvalidRequest("multiple_credentials"));
     }
-    if !is_b64token(&token) {
+    // A token from `Authorization` passed the same check in `credential::read`.
+    if origin != Origin::Authorization && !is_b64token(&token) {
         return Err(Refusal::InvalidRequest("malformed_token"));
     }
     Ok(Some(Found { token, origin }))

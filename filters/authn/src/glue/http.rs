@@ -68,7 +68,9 @@ fn count(filter: &Filter, verdict: &Verdict) {
         // Counted once the body matched its digest (see `apply_body`).
         Verdict::Signed { .. } => return,
         Verdict::Anonymous => Some(metrics::ANONYMOUS),
-        Verdict::Authenticated { from_cache, .. } => from_cache.then_some(metrics::CACHE_HITS),
+        Verdict::Authenticated { from_cache, .. } => {
+            (!from_cache).then_some(metrics::TOKENS_VERIFIED)
+        }
         Verdict::ApiKey { .. } => Some(metrics::ALLOWED_API_KEY),
         Verdict::Service { .. } => Some(metrics::ALLOWED_MTLS),
     };
