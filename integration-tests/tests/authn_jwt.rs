@@ -460,6 +460,24 @@ fn a_claimed_principal_is_locked_out_and_sessions_are_limited_across_workers() {
 }
 
 #[test]
+fn every_worker_accepts_tokens_as_soon_as_one_fetched_the_keys() {
+    // One root context fetches the key set and publishes it; the other workers used to answer
+    // 503 until their next tick (up to 500 ms). They now take the published set on demand.
+    let stack = start(json!({}), 2);
+    let token = stack.token("demo-client").unwrap();
+    // The first root context to install the set counts it: from then on it is published.
+    wait_until(Duration::from_secs(20), || {
+        counter(&stack, "jwks_fetch_ok") >= 1
+    });
+    let before = worker_connections(&stack);
+    for n in 0..40 {
+        let response = stack.get("/accounts/a1", Some(&token)).unwrap();
+        assert_eq!(response.status, 200, "request {n}: {}", response.text());
+    }
+    assert_both_workers_served(&stack, &before);
+}
+
+#[test]
 fn a_locked_out_address_is_refused_by_every_worker() {
     // The lockout is recorded in shared data with an index every worker reads on each
     // credential; a worker that saw none of the failures must refuse the address too.

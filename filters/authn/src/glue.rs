@@ -9,8 +9,10 @@ mod poll;
 use crate::cache::TokenCache;
 use crate::config::{self, Config, SignatureBackend};
 use crate::decide::Authenticator;
-use crate::keys::KeyStore;
+use crate::jwks::{KeySet, VerificationKey};
+use crate::keys::{KeyStore, Loader};
 use crate::metrics;
+use crate::refresh::shared::SharedDocument;
 use crate::revocation::Revocations;
 use crate::verify::{AutoVerifier, ForeignCallError, HostVerifier, PureRustVerifier, Verifier};
 use http::AuthnStream;
@@ -86,7 +88,7 @@ impl Filter {
         let names = metrics::names();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         Filter {
-            keys: KeyStore::for_providers(&config.providers),
+            keys: KeyStore::for_providers(&config.providers).with_loader(published_keys(&config)),
             cache: RefCell::new(TokenCache::new(config.cache_entries)),
             verifier: verifier(config.signature_backend),
             counters: Counters::define(&names),
@@ -196,6 +198,32 @@ impl RootContext for AuthnRoot {
     fn get_type(&self) -> Option<ContextType> {
         Some(ContextType::HttpContext)
     }
+}
+
+/// Reads a provider's key set from shared data, where the root context that fetched it
+/// published it, for a worker whose own root context has not installed it yet.
+fn published_keys(config: &Config) -> Loader {
+    let documents: Vec<(usize, String, u64, Vec<VerificationKey>)> = poll::polls_for(config)
+        .into_iter()
+        .filter_map(|poll| {
+            let poll::Kind::Jwks(index) = poll.kind else {
+                return None;
+            };
+            let secrets = config.providers.get(index)?.secrets.clone();
+            let source = poll.document(&ProxySharedData).source;
+            Some((index, poll.key, source, secrets))
+        })
+        .collect();
+    Box::new(move |index| {
+        let (_, key, source, secrets) = documents.iter().find(|(i, ..)| *i == index)?;
+        let document = SharedDocument {
+            store: &ProxySharedData,
+            key,
+            source: *source,
+        };
+        let (_, body) = document.newer(0).ok()??;
+        Some(KeySet::parse(&body).ok()?.with_secrets(secrets))
+    })
 }
 
 fn verifier(backend: SignatureBackend) -> Box<dyn Verifier> {

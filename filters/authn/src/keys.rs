@@ -5,6 +5,10 @@
 //! goes into a small negative cache, so a flood of tokens naming made-up kids costs one early
 //! refresh (itself rate-limited across workers), not one per token. The negative cache is
 //! cleared whenever the installed set changes.
+//!
+//! A worker without a set asks its [`Loader`] before refusing: the root context that fetched a
+//! set publishes it in shared data, and the other workers would otherwise answer 503 until
+//! their own next tick installs it.
 
 use crate::config::{JwksSource, Provider};
 use crate::jwks::KeySet;
@@ -19,13 +23,26 @@ const NEGATIVE_KIDS: usize = 64;
 /// by an early refresh.
 const NEGATIVE_SECONDS: u64 = 60;
 
+/// The set another worker published for a provider index, if any (see [`KeyStore::get`]).
+pub type Loader = Box<dyn Fn(usize) -> Option<KeySet>>;
+
 /// Per provider: the current key set (if one was ever loaded), an early-refresh request and
 /// the kids recently found unknown.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct KeyStore {
     sets: RefCell<Vec<Option<Rc<KeySet>>>>,
     refresh_wanted: Vec<Cell<bool>>,
     unknown_kids: Vec<RefCell<VecDeque<(u64, u64)>>>,
+    loader: Option<Loader>,
+}
+
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("sets", &self.sets)
+            .field("loader", &self.loader.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyStore {
@@ -35,7 +52,14 @@ impl KeyStore {
             sets: RefCell::new(vec![None; providers]),
             refresh_wanted: (0..providers).map(|_| Cell::new(false)).collect(),
             unknown_kids: (0..providers).map(|_| RefCell::default()).collect(),
+            loader: None,
         }
+    }
+
+    /// This store, asking `loader` for a provider's set whenever it has none yet.
+    pub fn with_loader(mut self, loader: Loader) -> Self {
+        self.loader = Some(loader);
+        self
     }
 
     /// A store for `providers`, with the sets that need no fetch already installed: inline key
@@ -53,8 +77,14 @@ impl KeyStore {
         store
     }
 
-    /// The current set of provider `index`, `None` until one was loaded.
+    /// The current set of provider `index`; without one yet, the set the loader finds (then
+    /// installed); `None` until either has one.
     pub fn get(&self, index: usize) -> Option<Rc<KeySet>> {
+        if let Some(set) = self.sets.borrow().get(index).cloned().flatten() {
+            return Some(set);
+        }
+        let set = self.loader.as_ref().and_then(|load| load(index))?;
+        self.install(index, set);
         self.sets.borrow().get(index).cloned().flatten()
     }
 
@@ -108,6 +138,32 @@ impl KeyStore {
 mod tests {
     use super::*;
     use crate::testing::jwks;
+
+    #[test]
+    fn a_store_without_a_set_asks_its_loader_and_keeps_what_it_found() {
+        use std::cell::Cell;
+        use std::rc::Rc as Shared;
+        let asked = Shared::new(Cell::new(0));
+        let published = Shared::new(Cell::new(false));
+        let (counter, ready) = (Shared::clone(&asked), Shared::clone(&published));
+        let store = KeyStore::new(2).with_loader(Box::new(move |index| {
+            counter.set(counter.get() + 1);
+            (ready.get() && index == 1)
+                .then(|| KeySet::parse(jwks().to_string().as_bytes()).unwrap())
+        }));
+        assert!(store.get(1).is_none(), "nothing published yet");
+        assert!(store.get(1).is_none());
+        assert_eq!(asked.get(), 2, "asked again while nothing was found");
+        published.set(true);
+        assert!(store.get(1).is_some());
+        assert!(store.get(1).is_some());
+        assert_eq!(asked.get(), 3, "not asked once a set is installed");
+        assert!(
+            store.get(0).is_none(),
+            "the loader has nothing for provider 0"
+        );
+        assert!(store.get(7).is_none(), "no such provider");
+    }
 
     #[test]
     fn asks_for_one_early_refresh_per_unknown_kid_until_the_set_changes() {

@@ -122,9 +122,9 @@ impl Stack {
             let response = self.get("/accounts/a1", Some(&token))?;
             Ok(response.status != 503)
         })?;
-        // One worker fetched the key set for all; the others take it from shared data on their
-        // next tick. Give them that tick without sending requests (tests count requests that
-        // reach authz against rate limits).
+        // One root context fetched for all. Key sets the other workers take from shared data
+        // on demand, but a revocation list only on their next tick: give them that tick
+        // without sending requests (tests count requests that reach authz against rate limits).
         if self.workers > 1 {
             std::thread::sleep(WORKER_TICK);
         }
