@@ -44,9 +44,16 @@ fn compare_over(results: &[(Scenario, Rounds)], ours: &str, theirs: &str, base_n
     let (Some(a), Some(b)) = (cost_of(results, ours), cost_of(results, theirs)) else {
         return;
     };
+    let ratio = a / b.max(1e-9);
+    if theirs == base_name {
+        println!(
+            "{ours:<32} / {theirs:<32} CPU per request x{ratio:.2}; added: {:+.1} us",
+            a - base
+        );
+        return;
+    }
     println!(
-        "{ours:<32} / {theirs:<32} CPU per request x{:.2}; added over {base_name}: {:+.1} us vs {:+.1} us (x{:.2})",
-        a / b.max(1e-9),
+        "{ours:<32} / {theirs:<32} CPU per request x{ratio:.2}; added over {base_name}: {:+.1} us vs {:+.1} us (x{:.2})",
         a - base,
         b - base,
         (a - base) / (b - base).max(1e-9)
