@@ -167,8 +167,8 @@ impl RootContext for AuthnRoot {
             // Before any request: shared data ignores CAS for keys that do not exist yet.
             hmac.replay.seed(&ProxySharedData);
         }
-        if config.throttle.is_some() {
-            crate::throttle::Throttle::seed(&ProxySharedData);
+        if let Some(throttle) = &config.throttle {
+            crate::throttle::Throttle::seed(&ProxySharedData, throttle);
         }
         let dpop = crate::dpop::DpopMode::Off;
         if config.providers.iter().any(|p| p.dpop != dpop) {

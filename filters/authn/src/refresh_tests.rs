@@ -192,6 +192,27 @@ fn a_record_of_another_source_counts_as_none() {
 }
 
 #[test]
+fn a_body_of_another_source_is_never_taken_for_ours() {
+    // Our record in front of another source's body: the publish of the other source wrote its
+    // body, then lost the race for the record (or failed to write it).
+    let store = FakeSharedData::default();
+    assert_eq!(document(&store).publish(b"ours", 1), Ok(1));
+    let other = SharedDocument {
+        store: &store,
+        key: "palisade.authn.jwks.0",
+        source: 99,
+    };
+    let mut theirs = 1u64.to_le_bytes().to_vec();
+    theirs.extend_from_slice(&99u64.to_le_bytes());
+    theirs.extend_from_slice(b"theirs");
+    store
+        .write("palisade.authn.jwks.0.body", &theirs, None)
+        .unwrap();
+    assert_eq!(document(&store).newer(0), Ok(None));
+    assert_eq!(other.newer(0), Ok(None), "their record is not there either");
+}
+
+#[test]
 fn a_torn_body_is_an_error_not_a_document() {
     let store = FakeSharedData::default();
     let timing = timing();

@@ -6,10 +6,11 @@
 //! Counters live in Envoy shared data (see [`slot`]), so every worker counts together. Next to
 //! them, one index per kind of subject holds the latest end of any lockout of that kind: while
 //! it lies in the past nobody is locked out, and an allowed request costs one small read
-//! instead of its address and its slot. The
-//! principal is what the request claims, not what was proven: for a token its unverified issuer
-//! and subject, which is exactly what a guesser varies. Shared data that cannot be read or
-//! written leaves requests unthrottled (logged by the caller) rather than refusing everyone.
+//! instead of its address and its slot. The principal is what the request claims, not what was
+//! proven: for a token its unverified issuer and subject, which is exactly what a guesser
+//! varies. Shared data that cannot be read or written leaves requests unthrottled rather than
+//! refusing everyone — this includes a lockout whose index could not be raised after its slot
+//! was written (the failure is reported to the caller).
 
 pub mod config;
 mod slot;
@@ -104,15 +105,24 @@ impl Throttle<'_> {
         Ok(Some(seconds))
     }
 
-    /// Writes an index of 0 for each kind that has none yet. Called before any request: shared
-    /// data ignores compare-and-set for a key that does not exist, so two workers creating an
-    /// index at once could otherwise lower it.
-    pub fn seed(store: &dyn SharedData) {
+    /// Creates the index of each kind that has none yet, covering every lockout its slots
+    /// already hold (shared data outlives a module updated in place, and an older module on
+    /// this `vm_id` kept no index). Called before any request: shared data ignores
+    /// compare-and-set for a key that does not exist, so two workers creating an index while
+    /// requests raise it could lower it.
+    pub fn seed(store: &dyn SharedData, config: &ThrottleConfig) {
         for kind in [SOURCE_KIND, PRINCIPAL_KIND] {
             let key = index_key(kind);
-            if matches!(store.read(&key), Ok((None, None))) {
-                let _ = store.write(&key, &0u64.to_le_bytes(), None);
+            if !matches!(store.read(&key), Ok((None, None))) {
+                continue;
             }
+            let latest = (0..config.slots)
+                .filter_map(|index| store.read(&slot::slot_key(kind, index)).ok())
+                .filter_map(|(bytes, _)| bytes.as_deref().and_then(Counter::decode))
+                .map(|counter| counter.locked_until_ms)
+                .max()
+                .unwrap_or(0);
+            let _ = store.write(&key, &latest.to_le_bytes(), None);
         }
     }
 

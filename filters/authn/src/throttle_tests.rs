@@ -228,10 +228,47 @@ fn seeding_creates_missing_indexes_and_keeps_existing_ones() {
         store: &store,
         config: &config,
     };
-    Throttle::seed(&store);
+    Throttle::seed(&store, &config);
     assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(0));
     assert_eq!(throttle.lock_index(PRINCIPAL_KIND), Ok(0));
     fail_times(&throttle, &Subject::Source("10.0.0.1"), 3, 1_000);
-    Throttle::seed(&store);
+    Throttle::seed(&store, &config);
     assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(31_000));
+}
+
+#[test]
+fn seeding_covers_lockouts_recorded_before_there_was_an_index() {
+    // A module updated in place finds the slots of the one before, and no index.
+    let store = FakeSharedData::default();
+    let config = config();
+    let lock = |kind: &str, key: &str, until: u64| {
+        let located = locate(&store, &config, kind, key, 0).unwrap();
+        let counter = Counter {
+            locked_until_ms: until,
+            lockouts: 1,
+            ..located.counter
+        };
+        store.write(&located.key, &counter.encode(), None).unwrap();
+    };
+    lock(SOURCE_KIND, "10.0.0.1", 31_000);
+    lock(SOURCE_KIND, "10.0.0.2", 12_000);
+    lock(PRINCIPAL_KIND, "idp\u{0}bob", 35_000);
+    let throttle = Throttle {
+        store: &store,
+        config: &config,
+    };
+    let (early, late) = (
+        Subject::Source("10.0.0.1"),
+        Subject::Principal("idp\u{0}bob"),
+    );
+    assert_eq!(
+        throttle.retry_after(&early, 2_000),
+        Ok(None),
+        "no index yet"
+    );
+    Throttle::seed(&store, &config);
+    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(31_000));
+    assert_eq!(throttle.retry_after(&early, 2_000), Ok(Some(29)));
+    assert_eq!(throttle.retry_after(&late, 5_000), Ok(Some(30)));
+    assert_eq!(throttle.sources_may_be_locked(30_000), Ok(true));
 }

@@ -82,7 +82,11 @@ impl SharedDocument<'_> {
     pub fn publish(&self, body: &[u8], now: u64) -> Result<u64, WriteError> {
         let (meta, _) = self.read_meta()?;
         let version = meta.version.saturating_add(1);
+        // The body names its source too: the record and the body are two writes, and a
+        // document of another source (another configuration on this `vm_id`, or the one
+        // before a reload) can land between them.
         let mut stored = version.to_le_bytes().to_vec();
+        stored.extend_from_slice(&self.source.to_le_bytes());
         stored.extend_from_slice(body);
         self.store.write(&self.body_key(), &stored, None)?;
         self.update(|meta| {
@@ -115,9 +119,15 @@ impl SharedDocument<'_> {
         let Some(bytes) = bytes else {
             return Ok(None);
         };
-        let (version, body) = bytes.split_at_checked(8).unwrap_or((&[], &[]));
-        let version: [u8; 8] = version.try_into().map_err(|_| WriteError::Host)?;
-        let version = u64::from_le_bytes(version);
-        Ok((version > known).then(|| (version, body.to_vec())))
+        let word = |at: usize| -> Result<u64, WriteError> {
+            let bytes: [u8; 8] = bytes
+                .get(at..at + 8)
+                .and_then(|word| word.try_into().ok())
+                .ok_or(WriteError::Host)?;
+            Ok(u64::from_le_bytes(bytes))
+        };
+        let (version, source) = (word(0)?, word(8)?);
+        let body = bytes.get(16..).unwrap_or_default();
+        Ok((version > known && source == self.source).then(|| (version, body.to_vec())))
     }
 }

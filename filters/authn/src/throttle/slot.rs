@@ -69,6 +69,11 @@ pub struct Located {
     pub own: bool,
 }
 
+/// The shared-data key of slot `index` of kind `kind`.
+pub fn slot_key(kind: &str, index: u64) -> String {
+    format!("palisade.authn.throttle.{kind}.{index}")
+}
+
 /// Finds the slot of `key` (of kind `kind`, e.g. `src`).
 pub fn locate(
     store: &dyn SharedData,
@@ -83,7 +88,7 @@ pub fn locate(
     let mut free: Option<Located> = None;
     let mut shared: Option<Located> = None;
     for probe in 0..PROBES.min(slots) {
-        let slot_key = format!("palisade.authn.throttle.{kind}.{}", (first + probe) % slots);
+        let slot_key = slot_key(kind, (first + probe) % slots);
         let (bytes, cas) = store.read(&slot_key)?;
         let stored = bytes.as_deref().and_then(Counter::decode);
         let located = |counter: Counter, own: bool| Located {
