@@ -102,10 +102,7 @@ impl Authenticator<'_> {
         now: u64,
     ) -> Option<Refusal> {
         let config = self.config.throttle.as_ref()?;
-        let throttle = Throttle {
-            store: self.shared,
-            config,
-        };
+        let throttle = Throttle::over(self.shared, config);
         if !throttle.sources_may_be_locked(now * 1000).ok()? {
             return None;
         }
@@ -116,10 +113,7 @@ impl Authenticator<'_> {
     /// The lockout refusal of `subject`, when it is locked out.
     fn locked_out(&self, subject: &Subject<'_>, now: u64) -> Option<Refusal> {
         let config = self.config.throttle.as_ref()?;
-        let throttle = Throttle {
-            store: self.shared,
-            config,
-        };
+        let throttle = Throttle::over(self.shared, config);
         let retry_after_seconds = throttle.retry_after(subject, now * 1000).ok()??;
         Some(Refusal::Throttled {
             retry_after_seconds,
@@ -133,10 +127,7 @@ impl Authenticator<'_> {
         if !counts_as_failure(&failure.refusal) {
             return;
         }
-        let throttle = Throttle {
-            store: self.shared,
-            config,
-        };
+        let throttle = Throttle::over(self.shared, config);
         let source = config.per_source.then(|| source.get()).flatten();
         let claimed = failure.claimed.as_deref().map(Subject::Principal);
         for subject in [source.map(Subject::Source), claimed].into_iter().flatten() {
@@ -150,10 +141,7 @@ impl Authenticator<'_> {
         let Some(config) = self.config.throttle.as_ref() else {
             return;
         };
-        let throttle = Throttle {
-            store: self.shared,
-            config,
-        };
+        let throttle = Throttle::over(self.shared, config);
         let claimed = principal_key(principal.issuer.as_deref().unwrap_or(""), &principal.id);
         let _ = throttle.succeeded(&Subject::Principal(&claimed), now * 1000);
     }

@@ -1,15 +1,8 @@
 use super::*;
-use crate::cache::TokenCache;
 use crate::config::{self, Config};
-use crate::jwks::KeySet;
-use crate::keys::KeyStore;
-use crate::revocation::Revocations;
 use crate::testing::*;
-use crate::verify::PureRustVerifier;
 use palisade_shared::host::FakeHost;
-use palisade_shared::shared_data::FakeSharedData;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 
 fn config(extra: Value) -> Config {
     let mut config = json!({
@@ -32,20 +25,8 @@ fn run(config: &Config, headers: &[(&str, &str)]) -> (FakeHost, Handled) {
 }
 
 fn run_on(config: &Config, host: FakeHost) -> (FakeHost, Handled) {
-    let keys = KeyStore::new(1);
-    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
-    let cache = RefCell::new(TokenCache::new(4));
-    let shared = FakeSharedData::default();
-    let revocations = Revocations::default();
-    let authenticator = Authenticator {
-        config,
-        keys: &keys,
-        cache: &cache,
-        verifier: &PureRustVerifier,
-        shared: &shared,
-        revocations: &revocations,
-    };
-    let handled = handle(&host, &authenticator);
+    let parts = Parts::with_test_keys(config);
+    let handled = handle(&host, &parts.authenticator());
     (host, handled)
 }
 
@@ -296,19 +277,8 @@ fn a_token_from_the_query_or_a_cookie_does_not_reach_the_upstream() {
 fn a_locked_out_client_gets_429_with_retry_after() {
     let config =
         config(json!({"failed_auth_throttle": {"max_failures": 1, "lockout_seconds": 45}}));
-    let keys = KeyStore::new(1);
-    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
-    let cache = RefCell::new(TokenCache::new(4));
-    let shared = FakeSharedData::default();
-    let revocations = Revocations::default();
-    let authenticator = Authenticator {
-        config: &config,
-        keys: &keys,
-        cache: &cache,
-        verifier: &PureRustVerifier,
-        shared: &shared,
-        revocations: &revocations,
-    };
+    let parts = Parts::with_test_keys(&config);
+    let authenticator = parts.authenticator();
     let request = |auth: &str| {
         let headers = [
             (":method", "GET"),
@@ -334,19 +304,8 @@ fn a_locked_out_client_gets_429_with_retry_after() {
 fn the_client_address_is_read_only_while_some_address_is_locked_out() {
     let config =
         config(json!({"failed_auth_throttle": {"max_failures": 2, "lockout_seconds": 45}}));
-    let keys = KeyStore::new(1);
-    keys.install(0, KeySet::parse(jwks().to_string().as_bytes()).unwrap());
-    let cache = RefCell::new(TokenCache::new(4));
-    let shared = FakeSharedData::default();
-    let revocations = Revocations::default();
-    let authenticator = Authenticator {
-        config: &config,
-        keys: &keys,
-        cache: &cache,
-        verifier: &PureRustVerifier,
-        shared: &shared,
-        revocations: &revocations,
-    };
+    let parts = Parts::with_test_keys(&config);
+    let authenticator = parts.authenticator();
     // (status, whether the address was read) of one request from `address`.
     let request = |auth: &str, address: &str| {
         let headers = [

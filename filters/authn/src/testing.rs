@@ -233,3 +233,45 @@ pub fn token_for(alg: Algorithm, claims: &Value) -> String {
     let input = signing_input(&header, claims);
     with_signature(&input, &sign(alg, input.as_bytes()))
 }
+
+/// What an [`Authenticator`](crate::decide::Authenticator) borrows, owned by one test:
+/// `config`, its keys, a cache of 16 tokens, empty shared data and no revocations.
+pub struct Parts<'c> {
+    pub config: &'c crate::config::Config,
+    pub keys: crate::keys::KeyStore,
+    pub cache: std::cell::RefCell<crate::cache::TokenCache>,
+    pub shared: palisade_shared::shared_data::FakeSharedData,
+    pub revocations: crate::revocation::Revocations,
+}
+
+impl<'c> Parts<'c> {
+    pub fn new(config: &'c crate::config::Config, keys: crate::keys::KeyStore) -> Parts<'c> {
+        Parts {
+            config,
+            keys,
+            cache: std::cell::RefCell::new(crate::cache::TokenCache::new(16)),
+            shared: palisade_shared::shared_data::FakeSharedData::default(),
+            revocations: crate::revocation::Revocations::default(),
+        }
+    }
+
+    /// `config` with provider 0's keys being [`jwks`].
+    pub fn with_test_keys(config: &'c crate::config::Config) -> Parts<'c> {
+        let keys = crate::keys::KeyStore::new(1);
+        let set = crate::jwks::KeySet::parse(jwks().to_string().as_bytes()).unwrap();
+        keys.install(0, set);
+        Parts::new(config, keys)
+    }
+
+    /// An authenticator over these parts, verifying in pure Rust.
+    pub fn authenticator(&self) -> crate::decide::Authenticator<'_> {
+        crate::decide::Authenticator {
+            config: self.config,
+            keys: &self.keys,
+            cache: &self.cache,
+            verifier: &crate::verify::PureRustVerifier,
+            shared: &self.shared,
+            revocations: &self.revocations,
+        }
+    }
+}

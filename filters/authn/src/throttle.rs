@@ -64,6 +64,12 @@ pub struct Throttle<'a> {
     pub config: &'a ThrottleConfig,
 }
 
+impl<'a> Throttle<'a> {
+    pub fn over(store: &'a dyn SharedData, config: &'a ThrottleConfig) -> Throttle<'a> {
+        Throttle { store, config }
+    }
+}
+
 impl Throttle<'_> {
     fn counts(&self, subject: &Subject<'_>) -> bool {
         match subject {

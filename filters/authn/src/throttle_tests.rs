@@ -30,10 +30,7 @@ fn fail_times(
 fn locks_out_after_the_maximum_failures_in_a_window() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let source = Subject::Source("10.0.0.1");
     assert_eq!(fail_times(&throttle, &source, 2, 1_000), None);
     assert_eq!(throttle.retry_after(&source, 1_000), Ok(None));
@@ -53,10 +50,7 @@ fn locks_out_after_the_maximum_failures_in_a_window() {
 fn failures_outside_the_window_do_not_add_up() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let source = Subject::Source("10.0.0.1");
     assert_eq!(fail_times(&throttle, &source, 2, 0), None);
     assert_eq!(fail_times(&throttle, &source, 2, 60_000), None);
@@ -67,10 +61,7 @@ fn failures_outside_the_window_do_not_add_up() {
 fn lockouts_double_up_to_the_maximum_and_are_forgotten_when_quiet() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let principal = Subject::Principal("idp\u{0}alice");
     let expected = [30, 60, 100, 100];
     let mut now = 0;
@@ -94,10 +85,7 @@ fn lockouts_double_up_to_the_maximum_and_are_forgotten_when_quiet() {
 fn a_success_clears_the_principal_count() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let principal = Subject::Principal("idp\u{0}alice");
     assert_eq!(fail_times(&throttle, &principal, 2, 0), None);
     throttle.succeeded(&principal, 10).unwrap();
@@ -116,10 +104,7 @@ fn disabled_kinds_are_not_counted() {
         per_source: false,
         ..config()
     };
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let source = Subject::Source("10.0.0.1");
     assert_eq!(fail_times(&throttle, &source, 10, 0), None);
     assert_eq!(throttle.retry_after(&source, 0), Ok(None));
@@ -130,10 +115,7 @@ fn disabled_kinds_are_not_counted() {
 fn slots_stay_bounded_and_busy_slots_are_shared_not_reset() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     for n in 0..500 {
         let key = format!("10.1.{}.{}", n / 256, n % 256);
         let _ = throttle.failed(&Subject::Source(&key), 0);
@@ -177,10 +159,7 @@ fn by_default_failures_are_counted_per_source_only() {
 fn the_index_says_whether_any_source_may_be_locked_out() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     assert_eq!(throttle.sources_may_be_locked(0), Ok(false));
     let source = Subject::Source("10.0.0.1");
     fail_times(&throttle, &source, 2, 1_000);
@@ -205,10 +184,7 @@ fn the_index_says_whether_any_source_may_be_locked_out() {
 fn the_index_only_rises_and_covers_every_lockout() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let (early, late) = (Subject::Source("10.0.0.1"), Subject::Source("10.0.0.2"));
     // `early` is locked out twice in a row: its second lockout doubles to 60 s.
     fail_times(&throttle, &early, 3, 0);
@@ -224,10 +200,7 @@ fn the_index_only_rises_and_covers_every_lockout() {
 fn seeding_creates_missing_indexes_and_keeps_existing_ones() {
     let store = FakeSharedData::default();
     let config = config();
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     Throttle::seed(&store, &config);
     assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(0));
     assert_eq!(throttle.lock_index(PRINCIPAL_KIND), Ok(0));
@@ -253,10 +226,7 @@ fn seeding_covers_lockouts_recorded_before_there_was_an_index() {
     lock(SOURCE_KIND, "10.0.0.1", 31_000);
     lock(SOURCE_KIND, "10.0.0.2", 12_000);
     lock(PRINCIPAL_KIND, "idp\u{0}bob", 35_000);
-    let throttle = Throttle {
-        store: &store,
-        config: &config,
-    };
+    let throttle = Throttle::over(&store, &config);
     let (early, late) = (
         Subject::Source("10.0.0.1"),
         Subject::Principal("idp\u{0}bob"),

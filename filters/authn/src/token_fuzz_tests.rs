@@ -3,19 +3,15 @@
 //! whole decision) and must never panic. Deterministic, so a failure reproduces.
 
 use crate::alg::Algorithm;
-use crate::cache::TokenCache;
 use crate::config;
-use crate::decide::{Authenticator, RequestFacts};
+use crate::decide::RequestFacts;
 use crate::jwks::{discovery, KeySet};
 use crate::keys::KeyStore;
 use crate::refresh::Meta;
-use crate::revocation::{Denylist, Revocations};
+use crate::revocation::Denylist;
 use crate::testing::*;
 use crate::token;
-use crate::verify::PureRustVerifier;
-use palisade_shared::shared_data::FakeSharedData;
 use serde_json::{json, Value};
-use std::cell::RefCell;
 
 /// xorshift64*: small, fast and reproducible.
 struct Rng(u64);
@@ -115,18 +111,8 @@ fn mutated_tokens_never_panic_the_parser_or_the_decision() {
         "revocation": {"jti": ["x"]}
     });
     let config = config::load(config.to_string().as_bytes()).unwrap();
-    let keys = KeyStore::for_providers(&config.providers);
-    let cache = RefCell::new(TokenCache::new(8));
-    let shared = FakeSharedData::default();
-    let revocations = Revocations::default();
-    let authenticator = Authenticator {
-        config: &config,
-        keys: &keys,
-        cache: &cache,
-        verifier: &PureRustVerifier,
-        shared: &shared,
-        revocations: &revocations,
-    };
+    let parts = Parts::new(&config, KeyStore::for_providers(&config.providers));
+    let authenticator = parts.authenticator();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let seeds = seeds();
     let header = json!({"alg": "HS256", "kid": "hs-1", "typ": "at+jwt"});

@@ -13,10 +13,7 @@ use crate::throttle::{Subject, Throttle};
 impl Authenticator<'_> {
     fn key_throttle(&self) -> Option<Throttle<'_>> {
         let config = self.config.throttle.as_ref()?;
-        Some(Throttle {
-            store: self.shared,
-            config,
-        })
+        Some(Throttle::over(self.shared, config))
     }
 
     /// The lockout refusal of `subject`, when it is locked out at `now` (Unix seconds).

@@ -72,7 +72,7 @@ impl<'a> Parser<'a> {
         found
     }
 
-    pub(super) fn expect(
+    pub(super) fn require(
         &mut self,
         expected: &Token<'_>,
         what: &'static str,
@@ -112,7 +112,7 @@ impl<'a> Parser<'a> {
                 return Ok(condition);
             }
             let then = p.logical(true)?;
-            p.expect(&Token::Colon, "expected ':' in conditional")?;
+            p.require(&Token::Colon, "expected ':' in conditional")?;
             let otherwise = p.expr()?;
             p.make(
                 ExprKind::Conditional(condition.into(), then.into(), otherwise.into()),
@@ -257,7 +257,7 @@ impl<'a> Parser<'a> {
                 }
             } else if self.eat(&Token::LBracket) {
                 let index = self.expr()?;
-                self.expect(&Token::RBracket, "expected ']'")?;
+                self.require(&Token::RBracket, "expected ']'")?;
                 expr = self.make(ExprKind::Index(expr.into(), index.into()), at)?;
             } else {
                 return Ok(expr);

@@ -31,7 +31,7 @@ impl Parser<'_> {
             Token::Ident(name) => return self.make(ExprKind::Ident(name.into()), at),
             Token::LParen => {
                 let inner = self.expr()?;
-                self.expect(&Token::RParen, "expected ')'")?;
+                self.require(&Token::RParen, "expected ')'")?;
                 return Ok(inner);
             }
             Token::LBracket => return self.list(at),
@@ -48,7 +48,7 @@ impl Parser<'_> {
 
     /// `"(" [Expr {"," Expr}] ")"`
     pub(super) fn arguments(&mut self) -> Result<Vec<Expr>, CompileError> {
-        self.expect(&Token::LParen, "expected '('")?;
+        self.require(&Token::LParen, "expected '('")?;
         let mut args = Vec::new();
         if self.eat(&Token::RParen) {
             return Ok(args);
@@ -58,7 +58,7 @@ impl Parser<'_> {
             if self.eat(&Token::RParen) {
                 return Ok(args);
             }
-            self.expect(&Token::Comma, "expected ',' or ')'")?;
+            self.require(&Token::Comma, "expected ',' or ')'")?;
         }
     }
 
@@ -68,7 +68,7 @@ impl Parser<'_> {
         while !self.eat(&Token::RBracket) {
             items.push(self.expr()?);
             if !self.eat(&Token::Comma) {
-                self.expect(&Token::RBracket, "expected ',' or ']'")?;
+                self.require(&Token::RBracket, "expected ',' or ']'")?;
                 break;
             }
         }
@@ -80,10 +80,10 @@ impl Parser<'_> {
         let mut entries = Vec::new();
         while !self.eat(&Token::RBrace) {
             let key = self.expr()?;
-            self.expect(&Token::Colon, "expected ':' in map literal")?;
+            self.require(&Token::Colon, "expected ':' in map literal")?;
             entries.push((key, self.expr()?));
             if !self.eat(&Token::Comma) {
-                self.expect(&Token::RBrace, "expected ',' or '}'")?;
+                self.require(&Token::RBrace, "expected ',' or '}'")?;
                 break;
             }
         }
