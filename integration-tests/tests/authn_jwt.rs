@@ -512,6 +512,48 @@ fn a_locked_out_address_is_refused_by_every_worker() {
 }
 
 #[test]
+fn an_ended_lockout_frees_the_address_and_the_next_one_holds_on_every_worker() {
+    // Once a lockout's end has passed, the first read empties the lockout index (an empty
+    // value is the cheap read of every allowed request); the next lockout must raise it again.
+    let throttle = json!({"max_failures": 3, "per_source": true, "lockout_seconds": 1,
+                          "max_lockout_seconds": 60});
+    let stack = start(json!({ "failed_auth_throttle": throttle }), 2);
+    stack.wait_for_authn("demo-client").unwrap();
+    let token = stack.token("demo-client").unwrap();
+    let kid = segment(&token, 0)["kid"].clone();
+    let claims = palisade_integration_tests::idp::standard_claims(stack.ports().idp, "demo-client");
+    let forged = stack
+        .sign_token(&json!({"claims": claims, "unpublished_alg": "ES256", "header": {"kid": kid}}))
+        .unwrap();
+    let fail_three_times = || {
+        for _ in 0..3 {
+            let response = stack.get("/accounts/a1", Some(&forged)).unwrap();
+            assert_eq!(response.status, 401, "{}", response.text());
+        }
+    };
+    fail_three_times();
+    assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 429);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while stack.get("/accounts/a1", Some(&token)).unwrap().status == 429 {
+        assert!(std::time::Instant::now() < deadline, "the 1 s lockout never ended");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    for _ in 0..6 {
+        assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 200);
+    }
+    // The address's second lockout lasts twice as long, and every worker enforces it.
+    fail_three_times();
+    let before = worker_connections(&stack);
+    for _ in 0..12 {
+        let response = stack.get("/accounts/a1", Some(&token)).unwrap();
+        assert_eq!(response.status, 429, "{}", response.text());
+        let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+        assert!((1..=2).contains(&retry_after), "{retry_after}");
+    }
+    assert_both_workers_served(&stack, &before);
+}
+
+#[test]
 fn bad_jwt_configurations_stop_envoy_naming_the_field() {
     let short_secret = json!({"providers": [{"name": "x", "issuer": "https://x.test", "audiences": ["a"],
         "algorithms": ["HS256"], "hmac_keys": [{"kid": "k", "alg": "HS256", "secret": "c2hvcnQ"}]}]});

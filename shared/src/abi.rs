@@ -6,6 +6,7 @@
 //! it must go through proxy-wasm, whose dispatcher routes the reply by the registered token.
 #![allow(unsafe_code)]
 
+use crate::host::HeaderList;
 use std::ptr::{null, null_mut};
 
 /// A host status other than success, as the ABI numbers it (1 NotFound, 2 BadArgument, …).
@@ -324,13 +325,10 @@ pub fn set_buffer(kind: u32, start: usize, len: usize, value: &[u8]) -> Result<(
     check(unsafe { proxy_set_buffer_bytes(kind, start, len, value.as_ptr(), value.len()) })
 }
 
-/// Every header of a map; values that are not UTF-8 are read lossily (U+FFFD), which later
-/// checks refuse.
-pub fn header_pairs(map: u32) -> Result<Vec<(String, String)>, Status> {
+/// Every header of a map (see [`HeaderList`] for text that is not UTF-8).
+pub fn header_list(map: u32) -> Result<HeaderList, Status> {
     let bytes = read_bytes(|data, size| unsafe { proxy_get_header_map_pairs(map, data, size) })?;
-    Ok(bytes
-        .map(|bytes| deserialize_pairs(&bytes))
-        .unwrap_or_default())
+    Ok(bytes.map(HeaderList::decode).unwrap_or_default())
 }
 
 pub fn header(map: u32, name: &str) -> Result<Option<String>, Status> {
@@ -472,63 +470,9 @@ pub fn serialize_pairs(pairs: &[(&str, &str)]) -> Vec<u8> {
     bytes
 }
 
-/// Reads the ABI's map encoding; a malformed buffer yields the pairs read before the fault.
-pub fn deserialize_pairs(bytes: &[u8]) -> Vec<(String, String)> {
-    let word = |at: usize| -> Option<usize> {
-        let chunk: [u8; 4] = bytes.get(at..at + 4)?.try_into().ok()?;
-        Some(u32::from_le_bytes(chunk) as usize)
-    };
-    let Some(count) = word(0) else {
-        return Vec::new();
-    };
-    let mut pairs = Vec::new();
-    let mut at = 4usize.saturating_add(count.saturating_mul(8));
-    for n in 0..count {
-        let (Some(name_len), Some(value_len)) = (word(4 + n * 8), word(8 + n * 8)) else {
-            break;
-        };
-        let Some(name) = bytes.get(at..at + name_len) else {
-            break;
-        };
-        at += name_len + 1;
-        let Some(value) = bytes.get(at..at + value_len) else {
-            break;
-        };
-        at += value_len + 1;
-        pairs.push((
-            String::from_utf8_lossy(name).into_owned(),
-            String::from_utf8_lossy(value).into_owned(),
-        ));
-    }
-    pairs
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairs_round_trip_through_the_abi_encoding() {
-        let pairs = [(":path", "/a"), ("x-empty", ""), ("k", "v\u{e9}")];
-        let decoded = deserialize_pairs(&serialize_pairs(&pairs));
-        let expected: Vec<(String, String)> = pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
-        assert_eq!(decoded, expected);
-    }
-
-    #[test]
-    fn malformed_pair_buffers_never_panic() {
-        let good = serialize_pairs(&[("name", "value"), ("b", "c")]);
-        for cut in 0..good.len() {
-            let _ = deserialize_pairs(good.get(..cut).unwrap());
-        }
-        let mut lying = good.clone();
-        lying[0] = 0xff;
-        assert!(deserialize_pairs(&lying).len() <= 2);
-        assert!(deserialize_pairs(&[0xff, 0xff, 0xff, 0xff]).is_empty());
-    }
 
     #[test]
     fn native_builds_answer_unimplemented() {

@@ -1,6 +1,7 @@
 //! Each filter's verdict on a request, left in filter state for the audit filter.
 
 use crate::host::{Host, HostError};
+use crate::principal::Principal;
 use serde::{Deserialize, Serialize};
 
 /// Filter-state key prefix; the filter's stage name follows, e.g. `palisade.decision.authn`.
@@ -43,6 +44,13 @@ impl Decision {
             reason: reason.to_string(),
             status: Some(status),
         }
+    }
+
+    /// authn's decision on a request it admitted. authn records a decision only when it refuses:
+    /// the principal it hands on is the record of an admission, and says how the caller proved
+    /// itself.
+    pub fn admitted(principal: &Principal) -> Self {
+        Decision::allow(principal.kind.admission_reason())
     }
 
     pub fn store(&self, host: &dyn Host, stage: &str) -> Result<(), HostError> {

@@ -4,9 +4,11 @@
 //! [`Host`] again. Envoy is reached through [`ProxyHost`]; unit tests use [`FakeHost`].
 
 mod fake;
+mod header_list;
 mod proxy;
 
 pub use fake::{FakeHost, SentResponse};
+pub use header_list::HeaderList;
 pub use proxy::ProxyHost;
 
 use std::time::SystemTime;
@@ -34,7 +36,12 @@ pub enum HeaderMap {
 /// The calls a filter makes on its host during one HTTP stream.
 pub trait Host {
     /// Every header of the map, in order, names lowercase as Envoy gives them.
-    fn headers(&self, map: HeaderMap) -> Result<Vec<(String, String)>, HostError>;
+    fn headers(&self, map: HeaderMap) -> Result<Vec<(String, String)>, HostError> {
+        self.header_list(map).map(|list| list.to_owned_pairs())
+    }
+    /// The same headers kept in the host's buffer: one allocation instead of one per name and
+    /// value, for the paths that every request takes.
+    fn header_list(&self, map: HeaderMap) -> Result<HeaderList, HostError>;
     /// The values of one header, joined by Envoy with `,` when repeated.
     fn header(&self, map: HeaderMap, name: &str) -> Result<Option<String>, HostError>;
     /// Replaces every copy of a header; `None` removes them all.

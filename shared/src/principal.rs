@@ -52,6 +52,19 @@ pub enum PrincipalError {
     UnknownVersion(u32),
 }
 
+impl PrincipalKind {
+    /// The reason of authn's decision to admit a caller of this kind.
+    pub fn admission_reason(self) -> &'static str {
+        match self {
+            PrincipalKind::Jwt => "bearer_token",
+            PrincipalKind::ApiKey => "api_key",
+            PrincipalKind::Hmac => "hmac_signature",
+            PrincipalKind::Mtls => "mtls_identity",
+            PrincipalKind::Anonymous => "public_operation",
+        }
+    }
+}
+
 impl Principal {
     pub fn anonymous() -> Self {
         Principal {

@@ -4,7 +4,8 @@
 //! the log phase (`on_log`), when every filter's decision and any local reply are known. It reads
 //! what the other filters left in filter state — the principal (`palisade.principal`), the
 //! matched operation (`palisade.operation`) and each stage's decision
-//! (`palisade.decision.<stage>`) — and Envoy's request and response attributes, and writes one
+//! (`palisade.decision.<stage>`; authn records only refusals, and a principal without one was
+//! admitted) — and Envoy's request and response attributes, and writes one
 //! line `palisade-audit <json>` at info level (the record's shape is
 //! `schemas/audit-record.schema.json`). It hands nothing on and never refuses a request.
 //!

@@ -64,9 +64,11 @@ pub struct Decisions {
 }
 
 impl Decisions {
-    fn load(host: &dyn Host) -> Decisions {
+    /// Each stage's decision; authn records only refusals, so a request with a `principal` and
+    /// no authn decision was admitted.
+    fn load(host: &dyn Host, principal: Option<&Principal>) -> Decisions {
         Decisions {
-            authn: Decision::load(host, "authn"),
+            authn: Decision::load(host, "authn").or_else(|| principal.map(Decision::admitted)),
             authz: Decision::load(host, "authz"),
             validate: Decision::load(host, "validate"),
             output: Decision::load(host, "output"),
@@ -103,7 +105,8 @@ impl Decisions {
 pub fn read(host: &dyn Host, config: &Config) -> Record {
     let started = int_property(host, &["request", "time"]).map(from_unix_nanos);
     let operation = MatchedOperation::load(host);
-    let decisions = Decisions::load(host);
+    let principal = Principal::load(host).ok().flatten();
+    let decisions = Decisions::load(host, principal.as_ref());
     let status = int_property(host, &["response", "code"]).and_then(|c| u32::try_from(c).ok());
     let code_details = text_property(host, &["response", "code_details"]);
     let verdict = judge(Evidence {
@@ -119,7 +122,7 @@ pub fn read(host: &dyn Host, config: &Config) -> Record {
         // edge requests when the connection manager has `use_remote_address: true`.
         request_id: text_property(host, &["request", "id"]),
         source_address: text_property(host, &["source", "address"]),
-        principal: principal(host),
+        principal: principal.map(summary),
         method: text_property(host, &["request", "method"]),
         path: request_path(host).map(|target| path::recorded(&target, config.max_path_bytes)),
         route_template: operation.as_ref().map(|o| o.template.clone()),
@@ -139,14 +142,13 @@ pub fn log_line(record: &Record) -> Option<String> {
         .map(|json| format!("palisade-audit {json}"))
 }
 
-fn principal(host: &dyn Host) -> Option<PrincipalSummary> {
-    let principal = Principal::load(host).ok().flatten()?;
-    Some(PrincipalSummary {
+fn summary(principal: Principal) -> PrincipalSummary {
+    PrincipalSummary {
         kind: principal.kind,
         id: principal.id,
         issuer: principal.issuer,
         client_id: principal.client_id,
-    })
+    }
 }
 
 /// The request's path as Envoy gives it: `url_path` (without the query), else the whole target.

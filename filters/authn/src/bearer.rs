@@ -138,7 +138,7 @@ impl Authenticator<'_> {
     }
 
     fn forgive(&self, principal: &Principal, now: u64) {
-        let Some(config) = self.config.throttle.as_ref() else {
+        let Some(config) = self.config.throttle.as_ref().filter(|c| c.per_principal) else {
             return;
         };
         let throttle = Throttle::over(self.shared, config);

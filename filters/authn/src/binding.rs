@@ -116,7 +116,7 @@ pub fn strip(
     config: &Config,
     request: &RequestFacts<'_>,
 ) -> Result<(), HostError> {
-    let has = |wanted: &str| request.headers.iter().any(|(name, _)| name == wanted);
+    let has = |wanted: &str| request.headers.iter().any(|(name, _)| *name == wanted);
     if !config.forward_token && has(DPOP_HEADER) {
         host.set_header(HeaderMap::Request, DPOP_HEADER, None)?;
     }

@@ -26,7 +26,7 @@ pub struct RequestFacts<'a> {
     pub path: Option<&'a str>,
     pub authorization: Vec<&'a str>,
     /// Every request header, for token sources other than `Authorization`.
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(&'a str, &'a str)],
     /// The client's address without port, read when a throttle decision needs it.
     pub source: ClientAddress<'a>,
     /// The connection's client certificate facts (`None` only in tests that do not set them).
@@ -35,13 +35,13 @@ pub struct RequestFacts<'a> {
 
 impl<'a> RequestFacts<'a> {
     /// Picks `:method`, `:path` and every `authorization` value out of the header list.
-    pub fn from_headers(headers: &'a [(String, String)]) -> Self {
+    pub fn from_headers(headers: &'a [(&'a str, &'a str)]) -> Self {
         let mut facts = RequestFacts {
             headers,
             ..RequestFacts::default()
         };
         for (name, value) in headers {
-            match name.as_str() {
+            match *name {
                 ":method" => facts.method = Some(value),
                 ":path" => facts.path = Some(value),
                 "authorization" => facts.authorization.push(value),

@@ -185,12 +185,12 @@ fn source_subject<'a>(source: &'a ClientAddress<'_>) -> Option<Subject<'a>> {
 }
 
 /// What the body of a verified signed request is checked against.
-fn body_plan(hmac: &HmacKeys, expected: [u8; 32], headers: &[(String, String)]) -> BodyPlan {
+fn body_plan(hmac: &HmacKeys, expected: [u8; 32], headers: &[(&str, &str)]) -> BodyPlan {
     // Kept now: Envoy may not show the request headers once they went on.
     let request_id = headers
         .iter()
-        .find(|(name, _)| name == "x-request-id")
-        .map(|(_, value)| value.clone());
+        .find(|(name, _)| *name == "x-request-id")
+        .map(|(_, value)| value.to_string());
     BodyPlan {
         expected,
         max_body_bytes: hmac.max_body_bytes,

@@ -2,8 +2,8 @@
 //! that the whole path runs in unit tests on the fake host.
 //!
 //! Acting means: on refusal, answer with the problem and record the precise reason; on success,
-//! remove client-sent identity headers, forward the verified ones, and hand the principal and
-//! the decision to the later filters through filter state.
+//! remove client-sent identity headers, forward the verified ones, and hand the principal to the
+//! later filters through filter state.
 
 use crate::claims::forward;
 use crate::config::Config;
@@ -17,8 +17,6 @@ use crate::throttle;
 use palisade_shared::decision::Decision;
 use palisade_shared::host::{HeaderMap, Host, HostError};
 use palisade_shared::principal::{self, Principal};
-use std::cell::RefCell;
-use std::rc::Rc;
 use std::time::UNIX_EPOCH;
 
 /// Filter-state stage name of this filter's decisions.
@@ -26,8 +24,6 @@ pub const STAGE: &str = "authn";
 pub const SUBJECT_HEADER: &str = "x-palisade-subject";
 pub const CLIENT_ID_HEADER: &str = "x-palisade-client-id";
 pub const SCOPES_HEADER: &str = "x-palisade-scopes";
-/// Filter-state key of this filter's decision (`palisade.decision.authn`).
-const DECISION_PROPERTY: &str = "palisade.decision.authn";
 
 /// What happened, for the glue's counters and log line.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,10 +39,11 @@ pub struct Handled {
 
 /// Handles the request headers of one stream.
 pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
-    let headers = match host.headers(HeaderMap::Request) {
-        Ok(headers) => headers,
+    let list = match host.header_list(HeaderMap::Request) {
+        Ok(list) => list,
         Err(err) => return refuse(host, authenticator, Refusal::HostFailure, Some(err)),
     };
+    let headers = list.pairs();
     let now = host
         .now()
         .duration_since(UNIX_EPOCH)
@@ -74,23 +71,24 @@ pub fn handle(host: &dyn Host, authenticator: &Authenticator<'_>) -> Handled {
             verdict = authenticator.decide(&facts, now);
         }
     }
-    let admit = |principal: &Principal, encoded: &[u8], reason: &'static str| {
-        admit(host, authenticator, &facts, principal, encoded, reason)
+    let admit = |principal: &Principal, encoded: &[u8]| {
+        admit(host, authenticator, &facts, principal, encoded)
     };
     let admitted = match &verdict {
         Verdict::Refused(refusal) => return refuse(host, authenticator, refusal.clone(), None),
         Verdict::Anonymous => {
             let principal = Principal::anonymous();
-            admit(&principal, &encode(&principal), "public_operation")
+            admit(&principal, &encode(&principal))
         }
         Verdict::Authenticated { principal, .. } => {
             let encoded = authenticator.cache.borrow_mut().encoded(principal);
-            admit(principal, &encoded, "bearer_token")
+            admit(principal, &encoded)
         }
-        Verdict::ApiKey { principal, source } => admit(principal, &encode(principal), "api_key")
+        Verdict::ApiKey { principal, source } => admit(principal, &encode(principal))
             .and_then(|()| apikey::source::strip(host, authenticator.config, *source)),
-        Verdict::Signed { principal, .. } => admit(principal, &encode(principal), "hmac_signature"),
-        Verdict::Service { principal } => admit(principal, &encode(principal), "mtls_identity"),
+        Verdict::Signed { principal, .. } | Verdict::Service { principal } => {
+            admit(principal, &encode(principal))
+        }
     };
     let admitted =
         admitted.and_then(|()| crate::binding::strip(host, authenticator.config, &facts));
@@ -131,15 +129,17 @@ fn refuse(
 }
 
 /// Forwards the verified identity, removes what the client must not hand the upstream, and
-/// hands the principal and the decision on. Client-sent headers are removed only when the
-/// header list read at the start shows them: one host call fewer for each one that is absent.
+/// hands the principal on. Client-sent headers are removed only when the header list read at
+/// the start shows them: one host call fewer for each one that is absent.
+///
+/// No decision is recorded: the principal is the record of an admission (see
+/// [`Decision::admitted`]), and every allowed request is spared a filter-state write.
 fn admit(
     host: &dyn Host,
     authenticator: &Authenticator<'_>,
     request: &RequestFacts<'_>,
     principal: &Principal,
     encoded: &[u8],
-    reason: &'static str,
 ) -> Result<(), HostError> {
     let config = authenticator.config;
     let forwarded = config.forward_identity_headers && !principal.id.is_empty();
@@ -168,8 +168,7 @@ fn admit(
         replace_or_remove(host, request, "authorization", None)?;
         remove_token_sources(host, config, request)?;
     }
-    host.set_property(&[principal::PROPERTY], encoded)?;
-    host.set_property(&[DECISION_PROPERTY], &allowed(reason))
+    host.set_property(&[principal::PROPERTY], encoded)
 }
 
 /// Sets header `name` to `value`, or removes it when `value` is `None` and the request has it.
@@ -197,26 +196,6 @@ fn has_header(request: &RequestFacts<'_>, name: &str) -> bool {
 /// The filter-state encoding of a principal.
 fn encode(principal: &Principal) -> Vec<u8> {
     serde_json::to_vec(principal).unwrap_or_default()
-}
-
-/// A reason and its encoded allow decision.
-type EncodedDecision = (&'static str, Rc<[u8]>);
-
-/// The encoded allow decision for `reason`, built once per reason and worker.
-fn allowed(reason: &'static str) -> Rc<[u8]> {
-    thread_local! {
-        static ALLOWED: RefCell<Vec<EncodedDecision>> = const { RefCell::new(Vec::new()) };
-    }
-    ALLOWED.with_borrow_mut(|known| {
-        if let Some((_, bytes)) = known.iter().find(|(known, _)| *known == reason) {
-            return Rc::clone(bytes);
-        }
-        let bytes: Rc<[u8]> = serde_json::to_vec(&Decision::allow(reason))
-            .unwrap_or_default()
-            .into();
-        known.push((reason, Rc::clone(&bytes)));
-        bytes
-    })
 }
 
 /// The client's address without its port, read only when failed attempts are throttled.

@@ -34,8 +34,22 @@ fn token() -> String {
     es256_token(&json!({"alg": "ES256", "kid": "ec-1"}), &good_claims())
 }
 
+/// The decision recorded for this stage (refusals only).
 fn decision(host: &FakeHost) -> Value {
     serde_json::from_slice(&host.properties.borrow()["palisade.decision.authn"]).unwrap()
+}
+
+/// What audit makes of an admitted request: no recorded decision, the principal's admission.
+fn admission(host: &FakeHost) -> palisade_shared::decision::Decision {
+    assert!(
+        !host
+            .properties
+            .borrow()
+            .contains_key("palisade.decision.authn"),
+        "an admitted request costs no decision write"
+    );
+    let principal = palisade_shared::principal::Principal::load(host).unwrap();
+    palisade_shared::decision::Decision::admitted(&principal.unwrap())
 }
 
 const FORGED: [(&str, &str); 3] = [
@@ -45,7 +59,7 @@ const FORGED: [(&str, &str); 3] = [
 ];
 
 #[test]
-fn a_valid_token_forwards_identity_and_stores_principal_and_decision() {
+fn a_valid_token_forwards_identity_and_stores_the_principal_as_its_admission() {
     let auth = format!("Bearer {}", token());
     let mut headers = vec![
         (":method", "GET"),
@@ -76,7 +90,10 @@ fn a_valid_token_forwards_identity_and_stores_principal_and_decision() {
         .unwrap()
         .unwrap();
     assert_eq!(principal.id, "alice");
-    assert_eq!(decision(&host)["outcome"], "allow");
+    assert_eq!(
+        admission(&host),
+        palisade_shared::decision::Decision::allow("bearer_token")
+    );
     assert!(host.sent().is_none());
 }
 
@@ -96,7 +113,7 @@ fn anonymous_calls_lose_forged_identity_headers() {
         principal.kind,
         palisade_shared::principal::PrincipalKind::Anonymous
     );
-    assert_eq!(decision(&host)["reason"], "public_operation");
+    assert_eq!(admission(&host).reason, "public_operation");
 }
 
 #[test]
@@ -337,12 +354,6 @@ fn the_client_address_is_read_only_while_some_address_is_locked_out() {
     let public = FakeHost::with_request_headers(&[(":method", "GET"), (":path", "/accounts")]);
     handle(&public, &authenticator);
     assert!(public.property_reads.borrow().is_empty());
-}
-
-#[test]
-fn the_decision_key_is_the_shared_one_for_this_stage() {
-    let expected = format!("{}{STAGE}", palisade_shared::decision::PROPERTY_PREFIX);
-    assert_eq!(DECISION_PROPERTY, expected);
 }
 
 #[test]

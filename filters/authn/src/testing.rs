@@ -275,3 +275,11 @@ impl<'c> Parts<'c> {
         }
     }
 }
+
+/// Owned header pairs as the borrowed pairs a request is read from.
+pub fn borrowed(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
+}

@@ -191,7 +191,7 @@ fn the_index_only_rises_and_covers_every_lockout() {
     assert_eq!(fail_times(&throttle, &early, 3, 30_000), Some(60));
     // `late` is locked out later but for less time: the index keeps the later end.
     assert_eq!(fail_times(&throttle, &late, 3, 40_000), Some(30));
-    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(90_000));
+    assert_eq!(throttle.lock_index(SOURCE_KIND, 0), Ok(90_000));
     assert_eq!(throttle.retry_after(&early, 80_000), Ok(Some(10)));
     assert_eq!(throttle.retry_after(&late, 80_000), Ok(None));
 }
@@ -202,11 +202,11 @@ fn seeding_creates_missing_indexes_and_keeps_existing_ones() {
     let config = config();
     let throttle = Throttle::over(&store, &config);
     Throttle::seed(&store, &config);
-    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(0));
-    assert_eq!(throttle.lock_index(PRINCIPAL_KIND), Ok(0));
+    assert_eq!(throttle.lock_index(SOURCE_KIND, 0), Ok(0));
+    assert_eq!(throttle.lock_index(PRINCIPAL_KIND, 0), Ok(0));
     fail_times(&throttle, &Subject::Source("10.0.0.1"), 3, 1_000);
     Throttle::seed(&store, &config);
-    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(31_000));
+    assert_eq!(throttle.lock_index(SOURCE_KIND, 0), Ok(31_000));
 }
 
 #[test]
@@ -237,8 +237,80 @@ fn seeding_covers_lockouts_recorded_before_there_was_an_index() {
         "no index yet"
     );
     Throttle::seed(&store, &config);
-    assert_eq!(throttle.lock_index(SOURCE_KIND), Ok(31_000));
+    assert_eq!(throttle.lock_index(SOURCE_KIND, 0), Ok(31_000));
     assert_eq!(throttle.retry_after(&early, 2_000), Ok(Some(29)));
     assert_eq!(throttle.retry_after(&late, 5_000), Ok(Some(30)));
     assert_eq!(throttle.sources_may_be_locked(30_000), Ok(true));
+}
+
+#[test]
+fn an_index_whose_lockouts_ended_is_emptied_and_rises_again() {
+    let store = FakeSharedData::default();
+    let config = config();
+    let throttle = Throttle::over(&store, &config);
+    let stored = || store.read(&index_key(SOURCE_KIND)).unwrap().0;
+    Throttle::seed(&store, &config);
+    assert_eq!(
+        stored(),
+        Some(Vec::new()),
+        "seeded empty: nobody is locked out"
+    );
+    let source = Subject::Source("10.0.0.1");
+    assert_eq!(fail_times(&throttle, &source, 3, 1_000), Some(30));
+    assert_eq!(stored(), Some(31_000u64.to_le_bytes().to_vec()));
+    assert_eq!(throttle.sources_may_be_locked(30_999), Ok(true));
+    assert_eq!(stored().map(|v| v.len()), Some(8), "kept while in force");
+    assert_eq!(throttle.sources_may_be_locked(31_000), Ok(false));
+    assert_eq!(
+        stored(),
+        Some(Vec::new()),
+        "emptied by the first read after its end"
+    );
+    // The next lockout (the second of this address: 60 s) raises the emptied index again.
+    assert_eq!(fail_times(&throttle, &source, 3, 40_000), Some(60));
+    assert_eq!(throttle.sources_may_be_locked(40_000), Ok(true));
+    assert_eq!(throttle.retry_after(&source, 99_000), Ok(Some(1)));
+}
+
+/// Shared data where another worker raises the index right after each read of it.
+struct RaisedAfterRead<'a> {
+    inner: &'a FakeSharedData,
+    raise_to: std::cell::Cell<Option<u64>>,
+}
+
+impl SharedData for RaisedAfterRead<'_> {
+    fn read(&self, key: &str) -> Result<(Option<Vec<u8>>, Option<u32>), WriteError> {
+        let read = self.inner.read(key)?;
+        if let Some(until) = self.raise_to.take() {
+            self.inner.write(key, &until.to_le_bytes(), read.1)?;
+        }
+        Ok(read)
+    }
+
+    fn write(&self, key: &str, value: &[u8], cas: Option<u32>) -> Result<(), WriteError> {
+        self.inner.write(key, value, cas)
+    }
+}
+
+#[test]
+fn an_index_raised_after_it_was_read_is_not_emptied() {
+    let inner = FakeSharedData::default();
+    let config = config();
+    let key = index_key(SOURCE_KIND);
+    inner.write(&key, &5_000u64.to_le_bytes(), None).unwrap();
+    let store = RaisedAfterRead {
+        inner: &inner,
+        raise_to: std::cell::Cell::new(Some(90_000)),
+    };
+    let throttle = Throttle::over(&store, &config);
+    assert_eq!(
+        throttle.sources_may_be_locked(6_000),
+        Ok(false),
+        "the value read had ended"
+    );
+    assert_eq!(
+        inner.read(&key).unwrap().0,
+        Some(90_000u64.to_le_bytes().to_vec())
+    );
+    assert_eq!(throttle.sources_may_be_locked(6_000), Ok(true));
 }

@@ -1,6 +1,6 @@
 //! An in-memory [`Host`] for unit tests: headers, properties and a settable clock.
 
-use super::{HeaderMap, Host, HostError};
+use super::{HeaderList, HeaderMap, Host, HostError};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -78,6 +78,10 @@ impl FakeHost {
 impl Host for FakeHost {
     fn headers(&self, map: HeaderMap) -> Result<Vec<(String, String)>, HostError> {
         Ok(self.map(map).borrow().clone())
+    }
+
+    fn header_list(&self, map: HeaderMap) -> Result<HeaderList, HostError> {
+        Ok(HeaderList::from_pairs(&self.map(map).borrow()))
     }
 
     fn header(&self, map: HeaderMap, name: &str) -> Result<Option<String>, HostError> {

@@ -1,6 +1,6 @@
 //! [`Host`] over the non-panicking ABI wrappers in [`crate::abi`].
 
-use super::{HeaderMap, Host, HostError};
+use super::{HeaderList, HeaderMap, Host, HostError};
 use crate::abi::{self, Status};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -23,8 +23,8 @@ fn failed(call: &'static str) -> impl Fn(Status) -> HostError {
 }
 
 impl Host for ProxyHost {
-    fn headers(&self, map: HeaderMap) -> Result<Vec<(String, String)>, HostError> {
-        abi::header_pairs(map_number(map)).map_err(failed("get_header_map_pairs"))
+    fn header_list(&self, map: HeaderMap) -> Result<HeaderList, HostError> {
+        abi::header_list(map_number(map)).map_err(failed("get_header_map_pairs"))
     }
 
     fn header(&self, map: HeaderMap, name: &str) -> Result<Option<String>, HostError> {

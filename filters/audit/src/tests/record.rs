@@ -221,3 +221,40 @@ fn path_parameters_are_reduced_to_a_bare_semicolon() {
     assert_eq!(record["path"], "/accounts;/a1");
     assert!(!line.contains("sess-s3cr3t"), "{line}");
 }
+
+#[test]
+fn authn_admission_is_read_from_the_principal_and_its_refusal_from_its_decision() {
+    // authn records no decision when it admits: the principal says how the caller proved itself.
+    let kinds = [
+        (PrincipalKind::Jwt, "bearer_token"),
+        (PrincipalKind::ApiKey, "api_key"),
+        (PrincipalKind::Hmac, "hmac_signature"),
+        (PrincipalKind::Mtls, "mtls_identity"),
+        (PrincipalKind::Anonymous, "public_operation"),
+    ];
+    for (kind, reason) in kinds {
+        let host = envoy_request("/accounts/a1", 200);
+        let mut principal = alice();
+        principal.kind = kind;
+        principal.store(&host).unwrap();
+        let (record, _) = logged(&host);
+        assert_eq!(
+            record["decisions"]["authn"],
+            json!({"outcome": "allow", "reason": reason}),
+            "{kind:?}"
+        );
+        assert_eq!(record["outcome"], "allowed");
+    }
+    // A signed request admitted in its headers and refused for its body: the refusal stands.
+    let host = envoy_request("/transfers", 401);
+    alice().store(&host).unwrap();
+    Decision::deny("body_digest_mismatch", 401)
+        .store(&host, "authn")
+        .unwrap();
+    let (record, _) = logged(&host);
+    assert_eq!(record["decisions"]["authn"]["outcome"], "deny");
+    assert_eq!(record["denied_by"], "authn");
+    // Without a principal, authn did not run (or refused before it knew anyone): no decision.
+    let (record, _) = logged(&envoy_request("/accounts/a1", 200));
+    assert_eq!(record["decisions"]["authn"], Value::Null);
+}

@@ -69,15 +69,11 @@ impl Fixture {
     }
 
     fn send(&self, path: &str, headers: &[(&str, &str)], now: u64) -> Verdict {
-        let headers: Vec<(String, String)> = headers
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect();
         let facts = RequestFacts {
             method: Some("GET"),
             path: Some(path),
             source: crate::decide::ClientAddress::known("10.0.0.1"),
-            ..RequestFacts::from_headers(&headers)
+            ..RequestFacts::from_headers(headers)
         };
         self.authenticator().decide(&facts, now)
     }

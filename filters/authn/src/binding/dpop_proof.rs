@@ -47,7 +47,7 @@ impl Authenticator<'_> {
         let mut proofs = request
             .headers
             .iter()
-            .filter(|(name, _)| name == DPOP_HEADER);
+            .filter(|(name, _)| *name == DPOP_HEADER);
         let proof = match (proofs.next(), proofs.next()) {
             (None, _) => return Err(self.dpop_refusal(DpopError::MissingProof)),
             (Some((_, proof)), None) if !proof.contains(',') => proof,
@@ -90,8 +90,8 @@ impl Authenticator<'_> {
     /// `:scheme` and `:authority`) and the path, normalised.
     fn request_uri(&self, request: &RequestFacts<'_>) -> Option<String> {
         let header = |name: &str| {
-            let value = request.headers.iter().find(|(n, _)| n == name);
-            value.map(|(_, value)| value.as_str())
+            let value = request.headers.iter().find(|(n, _)| *n == name);
+            value.map(|(_, value)| *value)
         };
         let origin = match &self.config.dpop.origin {
             Some(origin) => origin.clone(),

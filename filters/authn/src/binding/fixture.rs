@@ -69,9 +69,10 @@ impl Fixture {
 
     /// The verdict on `headers` (pseudo-headers included) over a connection with `peer`.
     pub fn decide(&self, headers: &[(String, String)], peer: &PeerFacts) -> Verdict {
+        let headers = crate::testing::borrowed(headers);
         let facts = RequestFacts {
             peer: Some(peer),
-            ..RequestFacts::from_headers(headers)
+            ..RequestFacts::from_headers(&headers)
         };
         self.authenticator().decide(&facts, NOW)
     }

@@ -50,7 +50,7 @@ pub struct Found {
 /// `Authorization` header held, `target` the `:path`.
 pub fn find(
     sources: &TokenSources,
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     target: &str,
     authorization: &Credential<'_>,
 ) -> Result<Option<Found>, Refusal> {
@@ -104,19 +104,19 @@ fn one(values: Vec<String>) -> Result<Option<String>, Refusal> {
     }
 }
 
-fn header_values(headers: &[(String, String)], name: &str) -> Vec<String> {
+fn header_values(headers: &[(&str, &str)], name: &str) -> Vec<String> {
     headers
         .iter()
-        .filter(|(header, _)| header == name)
+        .filter(|(header, _)| *header == name)
         .map(|(_, value)| value.trim().to_string())
         .collect()
 }
 
 /// Every value of cookie `name` in every `cookie` header (RFC 6265 §5.4), quotes removed.
-fn cookie_values(headers: &[(String, String)], name: &str) -> Vec<String> {
+fn cookie_values(headers: &[(&str, &str)], name: &str) -> Vec<String> {
     headers
         .iter()
-        .filter(|(header, _)| header == "cookie")
+        .filter(|(header, _)| *header == "cookie")
         .flat_map(|(_, value)| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(|(cookie, _)| *cookie == name)
@@ -139,10 +139,10 @@ fn query_values(target: &str, name: &str) -> Result<Vec<String>, Refusal> {
 
 /// The `cookie` header without cookie `name`: `None` when no cookie has that name, `Some(None)`
 /// when no other cookie is left.
-pub fn without_cookie(headers: &[(String, String)], name: &str) -> Option<Option<String>> {
+pub fn without_cookie(headers: &[(&str, &str)], name: &str) -> Option<Option<String>> {
     let pairs: Vec<&str> = headers
         .iter()
-        .filter(|(header, _)| header == "cookie")
+        .filter(|(header, _)| *header == "cookie")
         .flat_map(|(_, value)| value.split(';'))
         .map(str::trim)
         .filter(|pair| !pair.is_empty())

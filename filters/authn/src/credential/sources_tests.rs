@@ -13,11 +13,8 @@ fn sources(header: Option<&str>, cookie: Option<&str>, query: Option<&str>) -> T
     }
 }
 
-fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    pairs.to_vec()
 }
 
 fn origin_of(
@@ -166,7 +163,7 @@ fn removes_the_token_parameter_and_cookie_only() {
             "{target}"
         );
     }
-    let cookie = |value: &str| headers(&[("cookie", value)]);
+    let cookie = |value: &'static str| headers(&[("cookie", value)]);
     assert_eq!(
         without_cookie(&cookie("x=1; at=t; y=2"), "at"),
         Some(Some("x=1; y=2".into()))

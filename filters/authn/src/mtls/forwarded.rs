@@ -17,13 +17,13 @@ pub const XFCC: &str = "x-forwarded-client-cert";
 
 /// The forwarded client certificate, `None` when the front proxy forwarded none.
 pub fn client(
-    headers: &[(String, String)],
+    headers: &[(&str, &str)],
     peer: &PeerFacts,
 ) -> Result<Option<ClientCert>, MtlsRefusal> {
     let values: Vec<&str> = headers
         .iter()
-        .filter(|(name, _)| name == XFCC)
-        .map(|(_, value)| value.as_str())
+        .filter(|(name, _)| *name == XFCC)
+        .map(|(_, value)| *value)
         .collect();
     if values.is_empty() {
         return Ok(None);
@@ -57,8 +57,8 @@ fn clients_element<'e>(elements: &'e [Element], peer: &PeerFacts) -> Option<&'e 
 }
 
 /// Whether the request carries an XFCC header.
-pub fn is_present(headers: &[(String, String)]) -> bool {
-    headers.iter().any(|(name, _)| name == XFCC)
+pub fn is_present(headers: &[(&str, &str)]) -> bool {
+    headers.iter().any(|(name, _)| *name == XFCC)
 }
 
 #[cfg(test)]
@@ -78,10 +78,7 @@ mod tests {
     }
 
     fn read(values: &[&str]) -> Result<Option<ClientCert>, MtlsRefusal> {
-        let headers: Vec<(String, String)> = values
-            .iter()
-            .map(|value| (XFCC.to_string(), value.to_string()))
-            .collect();
+        let headers: Vec<(&str, &str)> = values.iter().map(|value| (XFCC, *value)).collect();
         client(&headers, &proxy())
     }
 

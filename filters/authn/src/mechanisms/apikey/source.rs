@@ -33,14 +33,14 @@ pub struct FoundKey<'a> {
 /// The one key the request offers, if any. `query` is the raw query string.
 pub fn find<'a>(
     keys: &ApiKeys,
-    headers: &'a [(String, String)],
+    headers: &'a [(&'a str, &'a str)],
     query: &'a str,
     authorization: &Credential<'a>,
 ) -> Result<Option<FoundKey<'a>>, Refusal> {
     let mut in_headers = headers
         .iter()
         .filter(|(name, _)| *name == keys.header)
-        .map(|(_, value)| value.as_str());
+        .map(|(_, value)| *value);
     let in_header = in_headers.next();
     let in_query = match &keys.query_parameter {
         Some(name) => query_value(query, name)?,

@@ -173,13 +173,10 @@ fn never_shows_the_pepper_in_debug_output() {
     assert!(!shown.contains("pepper-pepper") && !shown.contains(PEPPER));
 }
 
-type Headers = [(String, String)];
+type Headers<'a> = [(&'a str, &'a str)];
 
-fn headers(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .collect()
+fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    pairs.to_vec()
 }
 
 #[test]
@@ -189,7 +186,7 @@ fn finds_the_one_key_a_request_offers() {
     let with_header = headers(&[("x-api-key", "k1")]);
     let none = headers(&[]);
     type Case<'a> = (
-        &'a Headers,
+        &'a Headers<'a>,
         &'a str,
         Credential<'a>,
         Option<(&'a str, KeySource)>,

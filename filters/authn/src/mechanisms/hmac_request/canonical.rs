@@ -29,7 +29,7 @@ pub struct SignedRequest<'a> {
     pub method: &'a str,
     pub path: &'a CanonicalPath,
     /// Every request header as Envoy holds it (lowercase names, `:authority` for the host).
-    pub headers: &'a [(String, String)],
+    pub headers: &'a [(&'a str, &'a str)],
 }
 
 /// The text the client must have signed.
@@ -101,13 +101,13 @@ pub fn encode(text: &str) -> String {
 
 /// The one value of a signed header, trimmed of spaces and tabs; `host` reads `:authority`.
 fn header_value<'h>(
-    headers: &'h [(String, String)],
+    headers: &'h [(&'h str, &'h str)],
     name: &str,
 ) -> Result<&'h str, CanonicalError> {
     let wanted = if name == "host" { ":authority" } else { name };
     let mut values = headers
         .iter()
-        .filter(|(n, _)| n == wanted)
+        .filter(|(n, _)| *n == wanted)
         .map(|(_, v)| v.trim_matches([' ', '\t']));
     let value = values.next().ok_or(CanonicalError::MissingSignedHeader)?;
     if values.next().is_some() {

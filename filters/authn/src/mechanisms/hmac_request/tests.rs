@@ -90,10 +90,11 @@ fn check(
         signature(&signed.canonical)
     );
     let path = CanonicalPath::parse(&signed.target).unwrap();
+    let headers = crate::testing::borrowed(&signed.headers);
     let request = SignedRequest {
         method: signed.method,
         path: &path,
-        headers: &signed.headers,
+        headers: &headers,
     };
     let parameters = authorization::parse(&parameters).map_err(|err| err.refusal())?;
     keys.verify(shared, &parameters, &request, now)
@@ -290,10 +291,11 @@ fn the_example_in_hmac_md_verifies() {
                       nonce=nonce-0123456789, signature=CoW7TiFP6z1sQ6CeggvwSvOfw09pQaLUZqxQBllmTnY";
     let example = transfer();
     let path = CanonicalPath::parse(&example.target).unwrap();
+    let headers = crate::testing::borrowed(&example.headers);
     let request = SignedRequest {
         method: "POST",
         path: &path,
-        headers: &example.headers,
+        headers: &headers,
     };
     let parameters = authorization::parse(parameters).unwrap();
     let shared = FakeSharedData::default();

@@ -55,7 +55,7 @@ impl HmacKeys {
         let body_digest = request
             .headers
             .iter()
-            .find(|(name, _)| name == CONTENT_DIGEST)
+            .find(|(name, _)| *name == CONTENT_DIGEST)
             .and_then(|(_, value)| body::announced_digest(value))
             .ok_or(SignatureRefusal::BadContentDigest)?;
         if now.abs_diff(parameters.timestamp) > self.clock_skew_seconds {
