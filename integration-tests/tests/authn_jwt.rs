@@ -535,7 +535,10 @@ fn an_ended_lockout_frees_the_address_and_the_next_one_holds_on_every_worker() {
     assert_eq!(stack.get("/accounts/a1", Some(&token)).unwrap().status, 429);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     while stack.get("/accounts/a1", Some(&token)).unwrap().status == 429 {
-        assert!(std::time::Instant::now() < deadline, "the 1 s lockout never ended");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the 1 s lockout never ended"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     for _ in 0..6 {
