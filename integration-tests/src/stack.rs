@@ -28,6 +28,8 @@ pub struct StackBuilder {
     idp_env: Vec<(String, String)>,
     template: Option<String>,
     label: String,
+    /// Where the filter modules are; `None` for [`paths::wasm_dir`].
+    wasm_dir: Option<PathBuf>,
 }
 
 impl Default for StackBuilder {
@@ -40,6 +42,7 @@ impl Default for StackBuilder {
             idp_env: Vec::new(),
             template: None,
             label,
+            wasm_dir: None,
         }
     }
 }
@@ -93,6 +96,12 @@ impl StackBuilder {
         self
     }
 
+    /// Loads the filter modules from `dir` instead of [`paths::wasm_dir`] (bench variants).
+    pub fn wasm_dir(mut self, dir: &Path) -> Self {
+        self.wasm_dir = Some(dir.to_path_buf());
+        self
+    }
+
     /// Starts the API, the IdP and Envoy, and waits until all answer.
     pub fn start(self) -> Result<Stack, HarnessError> {
         let run_dir = paths::run_dir(&self.label)?;
@@ -117,7 +126,7 @@ impl StackBuilder {
 
     /// The rendered bootstrap for these ports.
     fn render(&self, ports: Ports) -> Result<String, HarnessError> {
-        let wasm_dir = paths::wasm_dir();
+        let wasm_dir = self.wasm_dir.clone().unwrap_or_else(paths::wasm_dir);
         for filter in &self.filters {
             paths::wasm_module(&wasm_dir, *filter)?;
         }

@@ -101,8 +101,14 @@ const ONE_KB: usize = 18;
 const SIXTY_FOUR_KB: usize = 1190;
 
 impl Scenario {
-    /// Starts the scenario's stack, waits until a token passes, and warms it up.
-    pub fn start(&self, warmup: u32, connections: u32) -> Result<(Stack, String), HarnessError> {
+    /// Starts the scenario's stack, waits until a token passes, and warms it up; the filter
+    /// modules come from `wasm_dir` when given.
+    pub fn start(
+        &self,
+        warmup: u32,
+        connections: u32,
+        wasm_dir: Option<&std::path::Path>,
+    ) -> Result<(Stack, String), HarnessError> {
         let template =
             std::fs::read_to_string(paths::repo_root().join("envoy-configs/demo.template.yaml"))?;
         let mut native = String::new();
@@ -120,6 +126,9 @@ impl Scenario {
             .idp_env("PALISADE_IDP_SIGNING_ALG", self.alg);
         if !self.authn_cached {
             builder = builder.patch(Filter::Authn, json!({"cache_entries": 0}));
+        }
+        if let Some(dir) = wasm_dir {
+            builder = builder.wasm_dir(dir);
         }
         // The demo's rate limits would refuse a bench's worth of requests.
         builder = builder.patch(

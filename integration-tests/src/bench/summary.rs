@@ -7,7 +7,7 @@
 
 use super::Tally;
 
-/// The rounds of one scenario.
+/// The rounds of one Envoy instance of a scenario.
 #[derive(Debug, Clone, Default)]
 pub struct Rounds {
     tallies: Vec<Tally>,
@@ -42,6 +42,50 @@ impl Rounds {
     }
 }
 
+/// Every instance of one scenario. Two Envoys started from the same configuration differ by
+/// several µs per request for as long as they run (where their code and data fell in memory), so
+/// one instance can stand out for the whole run; a scenario's cost is the mean of its
+/// instances' median rounds, and the spread of those medians is reported beside it.
+#[derive(Debug, Clone, Default)]
+pub struct Instances {
+    pub instances: Vec<Rounds>,
+}
+
+impl Instances {
+    pub fn new(count: usize) -> Self {
+        Instances {
+            instances: vec![Rounds::default(); count],
+        }
+    }
+
+    /// The mean of the instances' median rounds, in µs (0 without instances).
+    pub fn cpu_us(&self) -> f64 {
+        let medians: Vec<f64> = self.instances.iter().map(Rounds::median_cpu_us).collect();
+        medians.iter().sum::<f64>() / (medians.len().max(1) as f64)
+    }
+
+    /// The lowest and highest instance median, in µs.
+    pub fn spread_us(&self) -> (f64, f64) {
+        let medians = self.instances.iter().map(Rounds::median_cpu_us);
+        let low = medians.clone().fold(f64::INFINITY, f64::min);
+        let high = medians.fold(f64::NEG_INFINITY, f64::max);
+        if low.is_finite() {
+            (low, high)
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
+    /// Every round of every instance added up.
+    pub fn total(&self) -> Tally {
+        let mut total = Tally::default();
+        for rounds in &self.instances {
+            total.add(rounds.total());
+        }
+        total
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +112,25 @@ mod tests {
         rounds.push(round(104_000, 500));
         assert_eq!(rounds.median_cpu_us(), 203.0, "the mean of the middle two");
         assert_eq!(Rounds::default().median_cpu_us(), 0.0);
+    }
+
+    #[test]
+    fn a_scenario_costs_the_mean_of_its_instances_medians() {
+        let mut scenario = Instances::new(3);
+        for (rounds, cpu) in scenario
+            .instances
+            .iter_mut()
+            .zip([95_000, 100_000, 120_000])
+        {
+            for offset in [0, 1_000, 2_000] {
+                rounds.push(round(cpu + offset, 500));
+            }
+        }
+        // Medians 192, 202 and 242 µs per request.
+        assert_eq!(scenario.cpu_us(), 212.0);
+        assert_eq!(scenario.spread_us(), (192.0, 242.0));
+        assert_eq!(scenario.total().requests, 4500);
+        assert_eq!(Instances::new(0).cpu_us(), 0.0);
+        assert_eq!(Instances::new(0).spread_us(), (0.0, 0.0));
     }
 }
