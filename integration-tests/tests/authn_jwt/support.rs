@@ -139,3 +139,19 @@ pub fn assert_both_workers_served(stack: &Stack, before: &[(String, u64)]) {
         );
     }
 }
+
+/// Twelve requests with `token` over new connections, spread over both workers: each refused
+/// 429 with a `Retry-After` of 1 to `max_retry_after` seconds.
+pub fn assert_every_worker_refuses(stack: &Stack, token: &str, max_retry_after: u64) {
+    let before = worker_connections(stack);
+    for _ in 0..12 {
+        let response = stack.get("/accounts/a1", Some(token)).unwrap();
+        assert_eq!(response.status, 429, "{}", response.text());
+        let retry_after: u64 = response.header("retry-after").unwrap().parse().unwrap();
+        assert!(
+            (1..=max_retry_after).contains(&retry_after),
+            "{retry_after}"
+        );
+    }
+    assert_both_workers_served(stack, &before);
+}
