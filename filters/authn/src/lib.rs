@@ -26,9 +26,10 @@
 //! DPoP-bound tokens (`Authorization: DPoP`) against their proof ([`dpop`]).
 //!
 //! Hands to the next filter: the [`Principal`](palisade_shared::principal::Principal) in filter
-//! state (`palisade.principal`; anonymous for public calls without a token), this filter's
-//! decision (`palisade.decision.authn`), and for the upstream the headers `x-palisade-subject`,
-//! `x-palisade-client-id` and `x-palisade-scopes` (client-sent copies are always removed).
+//! state (`palisade.principal`; anonymous for public calls without a token), a refusal's
+//! decision (`palisade.decision.authn`; an admitted request has none, its principal records the
+//! admission), and for the upstream the headers `x-palisade-subject`, `x-palisade-client-id` and
+//! `x-palisade-scopes` (client-sent copies are always removed).
 
 pub mod alg;
 pub mod bearer;

@@ -11,7 +11,9 @@
 pub mod module;
 
 /// The per-stream callbacks of the ABI (`proxy_on_<name>`); root-context callbacks (VM start,
-/// configuration, ticks, HTTP call responses, queues) are never removed.
+/// configuration, ticks, HTTP call responses, queues) are never removed. `done` is also sent to
+/// root contexts at shutdown: a filter whose root context implements `on_done` must list it
+/// (the test `lists_match_filters` checks every filter's list against its code).
 pub const STREAM_CALLBACKS: [&str; 15] = [
     "request_headers",
     "request_body",
