@@ -20,15 +20,17 @@ pub struct HeaderList {
 impl HeaderList {
     /// Reads the ABI's map encoding.
     pub fn decode(bytes: Vec<u8>) -> Self {
+        let mut spans = layout(&bytes);
         let mut list = HeaderList {
-            spans: Vec::with_capacity(declared_count(&bytes)),
             bytes,
+            spans: Vec::new(),
         };
-        for (name, value) in layout(&list.bytes) {
-            let name = list.utf8(name);
-            let value = list.utf8(value);
-            list.spans.push((name, value));
+        // A repair appends to the buffer; its span is redirected in place.
+        for (name, value) in &mut spans {
+            *name = list.utf8(name.clone());
+            *value = list.utf8(value.clone());
         }
+        list.spans = spans;
         list
     }
 
@@ -91,7 +93,8 @@ impl HeaderList {
     }
 }
 
-/// The header count the buffer declares, bounded by what the buffer could hold.
+/// The header count the buffer declares, bounded by what the buffer could hold (each header
+/// takes at least 10 bytes: two lengths and two NULs).
 fn declared_count(bytes: &[u8]) -> usize {
     word(bytes, 0).map_or(0, |count| count.min(bytes.len() / 10))
 }

@@ -13,17 +13,13 @@ fn sources(header: Option<&str>, cookie: Option<&str>, query: Option<&str>) -> T
     }
 }
 
-fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    pairs.to_vec()
-}
-
 fn origin_of(
     pairs: &[(&str, &str)],
     target: &str,
     authorization: Credential<'_>,
 ) -> Result<Option<(String, Origin)>, Refusal> {
     let sources = sources(Some("x-access-token"), Some("at"), Some("access_token"));
-    let found = find(&sources, &headers(pairs), target, &authorization)?;
+    let found = find(&sources, pairs, target, &authorization)?;
     Ok(found.map(|found| (found.token, found.origin)))
 }
 
@@ -142,7 +138,7 @@ fn ignores_disabled_places() {
         authorization: false,
         ..sources(None, None, None)
     };
-    let pairs = headers(&[("x-access-token", "t"), ("cookie", "at=t")]);
+    let pairs = vec![("x-access-token", "t"), ("cookie", "at=t")];
     let found = find(&none, &pairs, "/a?access_token=t", &Credential::Bearer("t"));
     assert!(found.unwrap().is_none());
 }
@@ -163,7 +159,7 @@ fn removes_the_token_parameter_and_cookie_only() {
             "{target}"
         );
     }
-    let cookie = |value: &'static str| headers(&[("cookie", value)]);
+    let cookie = |value: &'static str| vec![("cookie", value)];
     assert_eq!(
         without_cookie(&cookie("x=1; at=t; y=2"), "at"),
         Some(Some("x=1; y=2".into()))

@@ -175,16 +175,12 @@ fn never_shows_the_pepper_in_debug_output() {
 
 type Headers<'a> = [(&'a str, &'a str)];
 
-fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    pairs.to_vec()
-}
-
 #[test]
 fn finds_the_one_key_a_request_offers() {
     let extra = json!({"authorization_scheme": true, "query_parameter": "api_key"});
     let keys = load(section("sha256", None, extra)).unwrap();
-    let with_header = headers(&[("x-api-key", "k1")]);
-    let none = headers(&[]);
+    let with_header = vec![("x-api-key", "k1")];
+    let none = vec![];
     type Case<'a> = (
         &'a Headers<'a>,
         &'a str,
@@ -225,8 +221,8 @@ fn finds_the_one_key_a_request_offers() {
 fn refuses_two_credentials_or_a_repeated_key() {
     let extra = json!({"query_parameter": "api_key"});
     let keys = load(section("sha256", None, extra)).unwrap();
-    let once = headers(&[("x-api-key", "k1")]);
-    let twice = headers(&[("x-api-key", "k1"), ("x-api-key", "k2")]);
+    let once = vec![("x-api-key", "k1")];
+    let twice = vec![("x-api-key", "k1"), ("x-api-key", "k2")];
     let cases: [(&Headers, &str, Credential); 6] = [
         (&once, "", Credential::Bearer("t")),
         (&once, "", Credential::OtherScheme),

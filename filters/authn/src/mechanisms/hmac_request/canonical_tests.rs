@@ -42,10 +42,6 @@ fn queries_are_decoded_sorted_and_encoded_again() {
 
 const SIGNATURE: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
 
-fn headers<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    pairs.to_vec()
-}
-
 #[test]
 fn builds_the_documented_text() {
     let text = format!(
@@ -54,12 +50,12 @@ fn builds_the_documented_text() {
     );
     let parameters = authorization::parse(&text).unwrap();
     let target = path("/transfers/t%201?z=1&a=x+y");
-    let headers = headers(&[
+    let headers = vec![
         (":authority", "api.test"),
         ("content-digest", " sha-256=:AAAA: "),
         ("x-tag", "\ta  b\t"),
         ("x-unsigned", "ignored"),
-    ]);
+    ];
     let request = SignedRequest {
         method: "POST",
         path: &target,
@@ -80,10 +76,10 @@ fn refuses_missing_or_repeated_signed_headers_and_bad_queries() {
     let parameters = authorization::parse(&text).unwrap();
     let plain = path("/a");
     let bad_query = path("/a?x=%ff");
-    let once = headers(&[(":authority", "h"), ("x-tag", "1")]);
-    let no_tag = headers(&[(":authority", "h")]);
-    let twice = headers(&[(":authority", "h"), ("x-tag", "1"), ("x-tag", "2")]);
-    let literal_host = headers(&[("host", "h"), ("x-tag", "1")]);
+    let once = vec![(":authority", "h"), ("x-tag", "1")];
+    let no_tag = vec![(":authority", "h")];
+    let twice = vec![(":authority", "h"), ("x-tag", "1"), ("x-tag", "2")];
+    let literal_host = vec![("host", "h"), ("x-tag", "1")];
     let cases = [
         (&plain, &no_tag, CanonicalError::MissingSignedHeader),
         (&plain, &twice, CanonicalError::DuplicateSignedHeader),
